@@ -1,0 +1,65 @@
+package dev.pgbroadcaster;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.PayloadApplicationEvent;
+import org.springframework.context.event.SimpleApplicationEventMulticaster;
+import org.springframework.context.support.AbstractApplicationContext;
+
+/**
+ * Publishes notifications to the application's event listeners, one listener at a time, so that a listener
+ * that throws is logged and the listeners after it still receive the event.
+ * <p>
+ * {@code ApplicationContext.publishEvent} stops at the first listener that throws and gives no way to change
+ * that for our events alone, so this keeps its own multicaster with the same listeners the context registered
+ * (the same steps as {@code AbstractApplicationContext.registerListeners()}) and a logging error handler.
+ * Ordering, {@code condition} expressions and event type matching are those of Spring's own multicaster.
+ */
+final class ApplicationEventDelivery {
+
+    private static final Log logger = LogFactory.getLog(Broadcaster.class);
+
+    private final ApplicationContext context;
+
+    private final SimpleApplicationEventMulticaster multicaster;
+
+    private ApplicationEventDelivery(ApplicationContext context, SimpleApplicationEventMulticaster multicaster) {
+        this.context = context;
+        this.multicaster = multicaster;
+    }
+
+    /**
+     * Collects the listeners of {@code context} as they are now; call it once the context is refreshed.
+     */
+    static ApplicationEventDelivery of(ApplicationContext context, BroadcasterStatistics statistics) {
+        if (!(context instanceof AbstractApplicationContext application)) {
+            return new ApplicationEventDelivery(context, null);
+        }
+        SimpleApplicationEventMulticaster multicaster = new SimpleApplicationEventMulticaster(application.getBeanFactory());
+        multicaster.setErrorHandler((ex) -> {
+            statistics.recordListenerError();
+            logger.error("An application event listener threw while handling a notification; "
+                    + "the other listeners and later notifications are not affected", ex);
+        });
+        for (ApplicationListener<?> listener : application.getApplicationListeners()) {
+            multicaster.addApplicationListener(listener);
+        }
+        for (String name : application.getBeanNamesForType(ApplicationListener.class, true, false)) {
+            multicaster.addApplicationListenerBean(name);
+        }
+        return new ApplicationEventDelivery(context, multicaster);
+    }
+
+    void publish(ChangeNotification notification) {
+        if (this.multicaster != null) {
+            this.multicaster.multicastEvent(new PayloadApplicationEvent<>(this.context, notification));
+        }
+        else {
+            this.context.publishEvent(notification);
+        }
+    }
+
+}

@@ -1,0 +1,159 @@
+package dev.pgbroadcaster;
+
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionHandler;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
+
+/**
+ * A fixed pool of threads fed by a bounded queue, where a full queue is handled by an {@link OverflowPolicy}.
+ * The dispatch queue and each subscriber's queue are one of these.
+ */
+final class BoundedExecutor {
+
+    private static final long BLOCK_RECHECK_MILLIS = 50;
+
+    private final ThreadPoolExecutor executor;
+
+    private final OverflowPolicy policy;
+
+    private final Runnable onDrop;
+
+    /**
+     * @param threadNamePrefix prefix of the names of the threads
+     * @param threads number of threads
+     * @param capacity how many tasks may wait
+     * @param policy what to do when {@code capacity} tasks are waiting
+     * @param onDrop called once for every task the policy discards
+     */
+    BoundedExecutor(String threadNamePrefix, int threads, int capacity, OverflowPolicy policy, Runnable onDrop) {
+        CustomizableThreadFactory threadFactory = new CustomizableThreadFactory(threadNamePrefix);
+        threadFactory.setDaemon(true);
+        this.policy = policy;
+        this.onDrop = onDrop;
+        this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(capacity), threadFactory, new OverflowHandler());
+        this.executor.prestartAllCoreThreads();
+    }
+
+    /**
+     * Queues {@code task}, applying the overflow policy when the queue is full.
+     * @return {@code false} if the task was not accepted because the executor is shutting down
+     */
+    boolean submit(Runnable task) {
+        if (this.executor.isShutdown()) {
+            return false;
+        }
+        try {
+            this.executor.execute(task);
+            return true;
+        }
+        catch (RejectedAfterShutdown ex) {
+            return false;
+        }
+    }
+
+    int queued() {
+        return this.executor.getQueue().size();
+    }
+
+    /**
+     * Stops accepting tasks, runs the queued ones until {@code deadline}, then interrupts the threads.
+     * @return how many queued tasks did not run
+     */
+    int shutdown(long deadline) {
+        this.executor.shutdown();
+        try {
+            if (!this.executor.awaitTermination(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
+                int abandoned = this.executor.shutdownNow().size();
+                this.executor.awaitTermination(1, TimeUnit.SECONDS);
+                return abandoned;
+            }
+            return 0;
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return this.executor.shutdownNow().size();
+        }
+    }
+
+    /**
+     * Discards the queued tasks and stops the threads without waiting for them.
+     * @param interruptRunning whether to interrupt a task that is running
+     */
+    void discard(boolean interruptRunning) {
+        if (interruptRunning) {
+            this.executor.shutdownNow();
+        }
+        else {
+            this.executor.shutdown();
+            this.executor.getQueue().clear();
+        }
+    }
+
+    boolean awaitTermination(Duration timeout) {
+        try {
+            return this.executor.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static long remainingNanos(long deadline) {
+        return Math.max(0, deadline - System.nanoTime());
+    }
+
+    private static final class RejectedAfterShutdown extends RuntimeException {
+
+        RejectedAfterShutdown() {
+            super(null, null, false, false);
+        }
+
+    }
+
+    private final class OverflowHandler implements RejectedExecutionHandler {
+
+        @Override
+        public void rejectedExecution(Runnable task, ThreadPoolExecutor executor) {
+            if (executor.isShutdown()) {
+                throw new RejectedAfterShutdown();
+            }
+            switch (BoundedExecutor.this.policy) {
+                case BLOCK -> waitForRoom(task, executor);
+                case DROP_NEWEST -> BoundedExecutor.this.onDrop.run();
+                case DROP_OLDEST -> {
+                    while (!executor.getQueue().offer(task)) {
+                        if (executor.getQueue().poll() != null) {
+                            BoundedExecutor.this.onDrop.run();
+                        }
+                    }
+                }
+            }
+        }
+
+        private void waitForRoom(Runnable task, ThreadPoolExecutor executor) {
+            try {
+                while (!executor.getQueue().offer(task, BLOCK_RECHECK_MILLIS, TimeUnit.MILLISECONDS)) {
+                    if (executor.isShutdown()) {
+                        throw new RejectedAfterShutdown();
+                    }
+                }
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new RejectedAfterShutdown();
+            }
+            // Shut down while we waited: the task may sit in a queue nobody will drain any more.
+            if (executor.isTerminated() && executor.getQueue().remove(task)) {
+                throw new RejectedAfterShutdown();
+            }
+        }
+
+    }
+
+}

@@ -1,0 +1,117 @@
+package dev.pgbroadcaster;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Running totals of what the broadcaster received and did with it, since the application started.
+ */
+public final class BroadcasterStatistics {
+
+    private final LongAdder received = new LongAdder();
+
+    private final LongAdder invalid = new LongAdder();
+
+    private final LongAdder published = new LongAdder();
+
+    private final LongAdder dropped = new LongAdder();
+
+    private final LongAdder listenerErrors = new LongAdder();
+
+    private final LongAdder subscriberDelivered = new LongAdder();
+
+    private final LongAdder subscriberDropped = new LongAdder();
+
+    private final LongAdder subscriberErrors = new LongAdder();
+
+    private final LongAdder undelivered = new LongAdder();
+
+    /** Notifications read from the listener connection, valid or not. */
+    public long received() {
+        return this.received.sum();
+    }
+
+    /** Notifications whose payload could not be decoded and were therefore dropped. */
+    public long invalid() {
+        return this.invalid.sum();
+    }
+
+    /** Notifications published as application events. */
+    public long published() {
+        return this.published.sum();
+    }
+
+    /** Notifications dropped because the dispatch queue was full. */
+    public long dropped() {
+        return this.dropped.sum();
+    }
+
+    /** Exceptions thrown by application event listeners while handling a notification. */
+    public long listenerErrors() {
+        return this.listenerErrors.sum();
+    }
+
+    /** Notifications handed to subscriber callbacks, counted once per subscriber. */
+    public long subscriberDelivered() {
+        return this.subscriberDelivered.sum();
+    }
+
+    /** Notifications dropped because a subscriber's queue was full, counted once per subscriber. */
+    public long subscriberDropped() {
+        return this.subscriberDropped.sum();
+    }
+
+    /** Exceptions thrown by subscriber callbacks. */
+    public long subscriberErrors() {
+        return this.subscriberErrors.sum();
+    }
+
+    /** Notifications still queued, for listeners or subscribers, when a shutdown ran out of time. */
+    public long undelivered() {
+        return this.undelivered.sum();
+    }
+
+    void recordReceived() {
+        this.received.increment();
+    }
+
+    void recordInvalid() {
+        this.invalid.increment();
+    }
+
+    void recordPublished() {
+        this.published.increment();
+    }
+
+    void recordDropped() {
+        this.dropped.increment();
+    }
+
+    void recordListenerError() {
+        this.listenerErrors.increment();
+    }
+
+    void recordSubscriberDelivered() {
+        this.subscriberDelivered.increment();
+    }
+
+    void recordSubscriberDropped() {
+        this.subscriberDropped.increment();
+    }
+
+    void recordSubscriberError() {
+        this.subscriberErrors.increment();
+    }
+
+    void recordUndelivered(long count) {
+        this.undelivered.add(count);
+    }
+
+    @Override
+    public String toString() {
+        return "received=" + received() + ", invalid=" + invalid() + ", published=" + published() + ", dropped="
+                + dropped() + ", listenerErrors=" + listenerErrors() + ", subscriberDelivered=" + subscriberDelivered()
+                + ", subscriberDropped=" + subscriberDropped() + ", subscriberErrors=" + subscriberErrors()
+                + ", undelivered=" + undelivered();
+    }
+
+}

@@ -1,0 +1,26 @@
+package dev.pgbroadcaster;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * Opens the dedicated connection the broadcaster listens on. It must be a new PostgreSQL (pgjdbc) connection
+ * that nobody else uses, never one borrowed from a pool. Define a bean of this type to take over how it is
+ * opened, for example to fetch credentials from a vault.
+ */
+@FunctionalInterface
+public interface ListenerConnectionFactory {
+
+    /**
+     * Opens a new connection.
+     */
+    Connection connect() throws SQLException;
+
+    /**
+     * Describes where connections go, for log lines and error messages. It must hold no secret.
+     */
+    default String description() {
+        return getClass().getSimpleName();
+    }
+
+}

@@ -1,0 +1,243 @@
+package dev.pgbroadcaster;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/**
+ * The broadcaster: listens on the configured channels once the application context is refreshed, decodes
+ * each payload, and delivers it through a bounded dispatch queue to the application's event listeners and to
+ * the programmatic subscribers. On context close it stops reading, delivers what is queued within the
+ * shutdown timeout, reports what it could not deliver, and leaves no thread or connection behind.
+ */
+public final class PgBroadcaster implements Broadcaster, SmartLifecycle, ApplicationContextAware, DisposableBean {
+
+    private static final Log logger = LogFactory.getLog(Broadcaster.class);
+
+    private final ListenerConnectionFactory connectionFactory;
+
+    private final Settings settings;
+
+    private final BroadcasterStatistics statistics;
+
+    private final ChangeNotificationDecoder decoder = new ChangeNotificationDecoder();
+
+    private final Subscriptions subscriptions;
+
+    private final ThrottledWarning invalidWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
+
+    private final ThrottledWarning dropWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
+
+    private final Object lifecycleMonitor = new Object();
+
+    private ApplicationContext applicationContext;
+
+    private volatile ApplicationEventDelivery events;
+
+    private volatile BoundedExecutor dispatch;
+
+    private volatile NotificationListener listener;
+
+    /**
+     * What the broadcaster listens on and how it dispatches.
+     * @param channels the channels to LISTEN on, at least one
+     * @param dispatchThreads threads that publish events; 1 keeps the order in which notifications arrived
+     * @param dispatchQueueCapacity notifications that may wait for a dispatch thread
+     * @param overflowPolicy what to do when a queue is full
+     * @param subscriberQueueCapacity notifications that may wait for each subscriber
+     * @param shutdownTimeout how long closing may spend delivering what is queued
+     */
+    public record Settings(List<String> channels, int dispatchThreads, int dispatchQueueCapacity,
+            OverflowPolicy overflowPolicy, int subscriberQueueCapacity, Duration shutdownTimeout) {
+
+        public Settings {
+            channels = List.copyOf(channels);
+            if (channels.isEmpty()) {
+                throw new IllegalArgumentException("At least one channel is needed");
+            }
+            channels.forEach(ChannelNames::quote);
+            if (dispatchThreads < 1 || dispatchQueueCapacity < 1 || subscriberQueueCapacity < 1) {
+                throw new IllegalArgumentException("Thread counts and queue capacities must be at least 1");
+            }
+            if (overflowPolicy == null || shutdownTimeout == null || shutdownTimeout.isNegative()) {
+                throw new IllegalArgumentException("An overflow policy and a non-negative shutdown timeout are needed");
+            }
+        }
+
+    }
+
+    public PgBroadcaster(ListenerConnectionFactory connectionFactory, Settings settings, BroadcasterStatistics statistics) {
+        this.connectionFactory = connectionFactory;
+        this.settings = settings;
+        this.statistics = statistics;
+        this.subscriptions = new Subscriptions(settings.subscriberQueueCapacity(), settings.overflowPolicy(), statistics);
+    }
+
+    @Override
+    public void setApplicationContext(ApplicationContext applicationContext) {
+        this.applicationContext = applicationContext;
+    }
+
+    @Override
+    public Subscription subscribe(Consumer<ChangeNotification> callback) {
+        return this.subscriptions.add(callback);
+    }
+
+    public BroadcasterStatistics statistics() {
+        return this.statistics;
+    }
+
+    /**
+     * Returns how many notifications wait for a dispatch thread.
+     */
+    public int dispatchQueueSize() {
+        BoundedExecutor current = this.dispatch;
+        return current != null ? current.queued() : 0;
+    }
+
+    @Override
+    public void start() {
+        synchronized (this.lifecycleMonitor) {
+            if (this.listener != null) {
+                return;
+            }
+            this.subscriptions.reopen();
+            this.events = ApplicationEventDelivery.of(this.applicationContext, this.statistics);
+            this.dispatch = new BoundedExecutor("pg-broadcaster-dispatch-", this.settings.dispatchThreads(),
+                    this.settings.dispatchQueueCapacity(), this.settings.overflowPolicy(), this::dropped);
+            NotificationListener starting = new NotificationListener(this.connectionFactory, this.settings.channels(),
+                    this::received, reconnectBackOff());
+            try {
+                starting.start();
+            }
+            catch (SQLException ex) {
+                this.dispatch.shutdown(System.nanoTime());
+                throw new BroadcasterStartException("pg-broadcaster could not LISTEN on " + this.settings.channels()
+                        + " through " + this.connectionFactory.description() + ": " + ex.getMessage()
+                        + ". Check pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password, "
+                        + "or the spring.datasource settings they default to.", ex);
+            }
+            this.listener = starting;
+        }
+    }
+
+    @Override
+    public void stop() {
+        synchronized (this.lifecycleMonitor) {
+            NotificationListener stopping = this.listener;
+            if (stopping == null) {
+                return;
+            }
+            long deadline = System.nanoTime() + this.settings.shutdownTimeout().toNanos();
+            stopping.requestStop();
+            boolean listenerStopped = stopping.awaitStop(deadline);
+            // Shutting the queue down also releases a listener blocked on a full queue.
+            long undelivered = this.dispatch.shutdown(deadline);
+            if (!listenerStopped && !stopping.awaitStop(System.nanoTime() + Duration.ofSeconds(1).toNanos())) {
+                stopping.abort();
+                stopping.awaitStop(System.nanoTime() + Duration.ofSeconds(1).toNanos());
+            }
+            undelivered += this.subscriptions.closeAll(deadline);
+            this.listener = null;
+            this.dispatch = null;
+            if (undelivered > 0) {
+                this.statistics.recordUndelivered(undelivered);
+                logger.warn(undelivered + " notifications were still queued when pg.broadcaster.shutdown-timeout ("
+                        + this.settings.shutdownTimeout() + ") ran out and were not delivered");
+            }
+            logger.info("pg-broadcaster stopped: " + this.statistics);
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return this.listener != null;
+    }
+
+    @Override
+    public int getPhase() {
+        // Start after, and stop before, everything else, so listeners have the beans they need.
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+
+    @Override
+    public void destroy() {
+        stop();
+        this.subscriptions.closeAll(System.nanoTime());
+    }
+
+    private void received(String channel, String payload) {
+        this.statistics.recordReceived();
+        ChangeNotification notification;
+        try {
+            notification = this.decoder.decode(payload);
+        }
+        catch (ChangeNotificationDecoder.InvalidPayloadException ex) {
+            this.statistics.recordInvalid();
+            this.invalidWarning.warn(() -> "Dropped a notification on channel " + ChannelNames.quote(channel)
+                    + " because " + ex.getMessage() + "; payload: " + excerpt(payload) + " ("
+                    + this.statistics.invalid() + " invalid so far)", null);
+            return;
+        }
+        if (!this.dispatch.submit(() -> dispatch(notification))) {
+            this.statistics.recordUndelivered(1);
+        }
+    }
+
+    private void dispatch(ChangeNotification notification) {
+        try {
+            this.events.publish(notification);
+            this.statistics.recordPublished();
+        }
+        catch (RuntimeException ex) {
+            this.statistics.recordListenerError();
+            logger.error("Publishing " + notification + " failed", ex);
+        }
+        this.subscriptions.deliver(notification);
+    }
+
+    private void dropped() {
+        this.statistics.recordDropped();
+        this.dropWarning.warn(() -> "The dispatch queue is full (pg.broadcaster.dispatch.queue-capacity="
+                + this.settings.dispatchQueueCapacity() + ", pg.broadcaster.dispatch.overflow-policy="
+                + this.settings.overflowPolicy() + "): " + this.statistics.dropped()
+                + " notifications dropped so far", null);
+    }
+
+    private static ExponentialBackOff reconnectBackOff() {
+        ExponentialBackOff backOff = new ExponentialBackOff(500, 2.0);
+        backOff.setMaxInterval(30_000);
+        return backOff;
+    }
+
+    private static String excerpt(String payload) {
+        if (payload == null) {
+            return "null";
+        }
+        String singleLine = payload.replaceAll("\\p{Cntrl}", "?");
+        return singleLine.length() <= 120 ? "'" + singleLine + "'"
+                : "'" + singleLine.substring(0, 120) + "...' (" + payload.length() + " characters)";
+    }
+
+    /**
+     * Thrown when the broadcaster cannot start listening.
+     */
+    public static final class BroadcasterStartException extends IllegalStateException {
+
+        BroadcasterStartException(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+    }
+
+}

@@ -1,0 +1,102 @@
+package dev.pgbroadcaster.autoconfigure;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import dev.pgbroadcaster.Broadcaster;
+import dev.pgbroadcaster.BroadcasterStatistics;
+import dev.pgbroadcaster.ChannelNames;
+import dev.pgbroadcaster.ListenerConnectionFactory;
+import dev.pgbroadcaster.PgBroadcaster;
+
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * Auto-configuration of pg-broadcaster: LISTENs on {@code pg.broadcaster.channel(s)} through a dedicated
+ * connection and publishes each notification as an application event.
+ */
+@AutoConfiguration(afterName = { "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
+        "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration" })
+@ConditionalOnClass(name = { "org.postgresql.PGConnection", "com.fasterxml.jackson.databind.ObjectMapper" })
+@ConditionalOnProperty(prefix = "pg.broadcaster", name = "enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(PgBroadcasterProperties.class)
+public class PgBroadcasterAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    BroadcasterStatistics pgBroadcasterStatistics() {
+        return new BroadcasterStatistics();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ListenerConnectionFactory pgBroadcasterConnectionFactory(PgBroadcasterProperties properties,
+            ListableBeanFactory beanFactory, Environment environment) {
+        return ListenerConnectionSettings.connectionFactory(properties, beanFactory, environment);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(Broadcaster.class)
+    PgBroadcaster pgBroadcaster(PgBroadcasterProperties properties, ListenerConnectionFactory connectionFactory,
+            BroadcasterStatistics statistics) {
+        return new PgBroadcaster(connectionFactory, settings(properties), statistics);
+    }
+
+    static PgBroadcaster.Settings settings(PgBroadcasterProperties properties) {
+        PgBroadcasterProperties.Dispatch dispatch = properties.getDispatch();
+        requireAtLeastOne("pg.broadcaster.dispatch.threads", dispatch.getThreads());
+        requireAtLeastOne("pg.broadcaster.dispatch.queue-capacity", dispatch.getQueueCapacity());
+        requireAtLeastOne("pg.broadcaster.dispatch.subscriber-queue-capacity", dispatch.getSubscriberQueueCapacity());
+        if (dispatch.getOverflowPolicy() == null) {
+            throw new InvalidBroadcasterPropertyException("pg.broadcaster.dispatch.overflow-policy",
+                    "must be one of block, drop-newest, drop-oldest");
+        }
+        if (properties.getShutdownTimeout() == null || properties.getShutdownTimeout().isNegative()) {
+            throw new InvalidBroadcasterPropertyException("pg.broadcaster.shutdown-timeout", "must be zero or more");
+        }
+        return new PgBroadcaster.Settings(channels(properties), dispatch.getThreads(), dispatch.getQueueCapacity(),
+                dispatch.getOverflowPolicy(), dispatch.getSubscriberQueueCapacity(), properties.getShutdownTimeout());
+    }
+
+    private static List<String> channels(PgBroadcasterProperties properties) {
+        Set<String> channels = new LinkedHashSet<>();
+        if (properties.getChannel() != null) {
+            checkChannel("pg.broadcaster.channel", properties.getChannel());
+            channels.add(properties.getChannel());
+        }
+        List<String> more = properties.getChannels();
+        for (int i = 0; i < more.size(); i++) {
+            checkChannel("pg.broadcaster.channels[" + i + "]", more.get(i));
+            channels.add(more.get(i));
+        }
+        if (channels.isEmpty()) {
+            throw new InvalidBroadcasterPropertyException("pg.broadcaster.channel",
+                    "is not set: name the channel to LISTEN on (or list several in pg.broadcaster.channels), "
+                            + "or set pg.broadcaster.enabled=false");
+        }
+        return new ArrayList<>(channels);
+    }
+
+    private static void checkChannel(String property, String name) {
+        String problem = ChannelNames.problem(name);
+        if (problem != null) {
+            throw new InvalidBroadcasterPropertyException(property, "'" + name + "' " + problem);
+        }
+    }
+
+    private static void requireAtLeastOne(String property, int value) {
+        if (value < 1) {
+            throw new InvalidBroadcasterPropertyException(property, "must be at least 1, but is " + value);
+        }
+    }
+
+}
