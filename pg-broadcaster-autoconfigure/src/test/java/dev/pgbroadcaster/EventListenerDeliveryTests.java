@@ -1,0 +1,121 @@
+package dev.pgbroadcaster;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.annotation.Order;
+
+import static dev.pgbroadcaster.Broadcasting.change;
+import static dev.pgbroadcaster.Broadcasting.send;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EventListenerDeliveryTests {
+
+    private final String channel = Broadcasting.channel();
+
+    @Test
+    void notificationReachesAnEventListener() {
+        Broadcasting.application(this.channel).withUserConfiguration(Collecting.class).run((context) -> {
+            send(this.channel, "{\"schema\":\"public\",\"table\":\"orders\",\"action\":\"INSERT\"}");
+            assertThat(context.getBean(Collecting.class).inbox.next()).isEqualTo(change("orders", "INSERT"));
+        });
+    }
+
+    @Test
+    void notificationsArriveInTheOrderTheyWereSent() {
+        Broadcasting.application(this.channel).withUserConfiguration(Collecting.class).run((context) -> {
+            List<ChangeNotification> sent = List.of(change("a", "INSERT"), change("b", "UPDATE"), change("c", "DELETE"),
+                    change("d", "TRUNCATE"), change("e", "INSERT"));
+            sent.forEach((notification) -> send(this.channel, notification));
+            assertThat(context.getBean(Collecting.class).inbox.next(sent.size())).isEqualTo(sent);
+        });
+    }
+
+    @Test
+    void listenersRunInTheirOrderAndConditionsFilter() {
+        Broadcasting.application(this.channel).withUserConfiguration(OrderedAndConditional.class).run((context) -> {
+            OrderedAndConditional listeners = context.getBean(OrderedAndConditional.class);
+            send(this.channel, change("customers", "INSERT"));
+            send(this.channel, change("orders", "INSERT"));
+            assertThat(listeners.calls.next(4)).containsExactly("first customers", "second customers", "first orders",
+                    "second orders");
+            assertThat(listeners.ordersOnly.next()).isEqualTo(change("orders", "INSERT"));
+            assertThat(listeners.ordersOnly.isEmpty()).isTrue();
+        });
+    }
+
+    @Test
+    void aListenerThatThrowsHarmsNeitherOtherListenersNorLaterNotifications() {
+        Broadcasting.application(this.channel).withUserConfiguration(OneThrows.class).run((context) -> {
+            List<ChangeNotification> sent = List.of(change("a", "INSERT"), change("b", "INSERT"), change("c", "INSERT"));
+            sent.forEach((notification) -> send(this.channel, notification));
+            assertThat(context.getBean(OneThrows.class).inbox.next(3)).isEqualTo(sent);
+            BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
+            assertThat(statistics.listenerErrors()).isEqualTo(3);
+            assertThat(statistics.published()).isEqualTo(3);
+        });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Collecting {
+
+        final Inbox<ChangeNotification> inbox = new Inbox<>();
+
+        @EventListener
+        void on(ChangeNotification notification) {
+            this.inbox.add(notification);
+        }
+
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OrderedAndConditional {
+
+        final Inbox<String> calls = new Inbox<>();
+
+        final Inbox<ChangeNotification> ordersOnly = new Inbox<>();
+
+        @EventListener
+        @Order(2)
+        void second(ChangeNotification notification) {
+            this.calls.add("second " + notification.table());
+        }
+
+        @EventListener
+        @Order(1)
+        void first(ChangeNotification notification) {
+            this.calls.add("first " + notification.table());
+        }
+
+        @EventListener(condition = "#notification.table == 'orders'")
+        @Order(3)
+        void orders(ChangeNotification notification) {
+            this.ordersOnly.add(notification);
+        }
+
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OneThrows {
+
+        final Inbox<ChangeNotification> inbox = new Inbox<>();
+
+        @EventListener
+        @Order(1)
+        void fails(ChangeNotification notification) {
+            throw new IllegalStateException("listener failure on purpose");
+        }
+
+        @EventListener
+        @Order(2)
+        void collects(ChangeNotification notification) {
+            this.inbox.add(notification);
+        }
+
+    }
+
+}

@@ -1,0 +1,65 @@
+package dev.pgbroadcaster;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Collects what arrives on other threads and hands it to the test, waiting at most a deadline.
+ */
+final class Inbox<T> {
+
+    static final Duration DEADLINE = Duration.ofSeconds(10);
+
+    private final BlockingQueue<T> queue = new LinkedBlockingQueue<>();
+
+    void add(T item) {
+        this.queue.add(item);
+    }
+
+    T next() {
+        try {
+            T item = this.queue.poll(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            if (item == null) {
+                fail("Nothing arrived within " + DEADLINE);
+            }
+            return item;
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while waiting", ex);
+        }
+    }
+
+    List<T> next(int count) {
+        List<T> items = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            items.add(next());
+        }
+        return items;
+    }
+
+    /**
+     * Returns everything that arrives up to and including the first item equal to {@code last}.
+     */
+    List<T> upTo(T last) {
+        List<T> items = new ArrayList<>();
+        T item;
+        do {
+            item = next();
+            items.add(item);
+        }
+        while (!item.equals(last));
+        return items;
+    }
+
+    boolean isEmpty() {
+        return this.queue.isEmpty();
+    }
+
+}
