@@ -65,6 +65,8 @@ final class NotificationListener {
     void start() throws SQLException {
         this.connection = connectAndListen();
         this.thread = new Thread(this::readUntilStopped, "pg-broadcaster-listener");
+        // Like other message listener containers, keeps a non-web application running while it listens.
+        this.thread.setDaemon(false);
         this.thread.start();
         logger.info("Listening on " + describeChannels() + " through " + this.connectionFactory.description());
     }

@@ -189,14 +189,16 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
                     + this.statistics.invalid() + " invalid so far)", null);
             return;
         }
-        if (!this.dispatch.submit(() -> dispatch(notification))) {
+        BoundedExecutor queue = this.dispatch;
+        ApplicationEventDelivery delivery = this.events;
+        if (queue == null || !queue.submit(() -> dispatch(delivery, notification))) {
             this.statistics.recordUndelivered(1);
         }
     }
 
-    private void dispatch(ChangeNotification notification) {
+    private void dispatch(ApplicationEventDelivery delivery, ChangeNotification notification) {
         try {
-            this.events.publish(notification);
+            delivery.publish(notification);
             this.statistics.recordPublished();
         }
         catch (RuntimeException ex) {
