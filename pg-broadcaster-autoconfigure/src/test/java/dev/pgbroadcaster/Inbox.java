@@ -58,6 +58,13 @@ final class Inbox<T> {
         return items;
     }
 
+    /**
+     * Returns the next item, or {@code null} if none arrives within {@code timeout}.
+     */
+    T poll(Duration timeout) throws InterruptedException {
+        return this.queue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     boolean isEmpty() {
         return this.queue.isEmpty();
     }

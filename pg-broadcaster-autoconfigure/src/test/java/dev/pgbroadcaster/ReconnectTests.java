@@ -1,0 +1,58 @@
+package dev.pgbroadcaster;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+
+import dev.pgbroadcaster.testsupport.TestDatabase;
+import org.junit.jupiter.api.Test;
+
+import static dev.pgbroadcaster.Broadcasting.change;
+import static dev.pgbroadcaster.Broadcasting.send;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class ReconnectTests {
+
+    private final String channel = Broadcasting.channel();
+
+    private final String applicationName = TestDatabase.uniqueName("reconnect_test");
+
+    @Test
+    void listeningResumesAfterTheServerEndsTheListenerSession() {
+        Broadcasting.application(this.channel)
+            .withPropertyValues("pg.broadcaster.application-name=" + this.applicationName)
+            .withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+            .run((context) -> {
+                Inbox<ChangeNotification> inbox = context.getBean(EventListenerDeliveryTests.Collecting.class).inbox;
+                send(this.channel, change("before", "INSERT"));
+                assertThat(inbox.next()).isEqualTo(change("before", "INSERT"));
+
+                assertThat(terminateListenerSession()).isTrue();
+                // Until it is back, notifications are lost: keep sending until one arrives.
+                ChangeNotification after = change("after", "INSERT");
+                await().atMost(Inbox.DEADLINE).pollInterval(Duration.ofMillis(100)).until(() -> {
+                    send(this.channel, after);
+                    return inbox.poll(Duration.ofMillis(100)) != null;
+                });
+                ChangeNotification sentinel = change("sentinel", "INSERT");
+                send(this.channel, sentinel);
+                assertThat(inbox.upTo(sentinel)).last().isEqualTo(sentinel);
+            });
+    }
+
+    private boolean terminateListenerSession() throws SQLException {
+        try (Connection connection = TestDatabase.get().connect();
+                PreparedStatement statement = connection.prepareStatement(
+                        "SELECT bool_and(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?")) {
+            statement.setString(1, this.applicationName);
+            try (ResultSet result = statement.executeQuery()) {
+                result.next();
+                return result.getBoolean(1);
+            }
+        }
+    }
+
+}
