@@ -65,7 +65,22 @@ final class BoundedExecutor {
      * @return how many queued tasks did not run
      */
     int shutdown(long deadline) {
+        stopAccepting();
+        return awaitShutdown(deadline);
+    }
+
+    /**
+     * Stops accepting tasks; the queued ones still run.
+     */
+    void stopAccepting() {
         this.executor.shutdown();
+    }
+
+    /**
+     * Waits until the queued tasks have run or {@code deadline} has passed, then interrupts the threads.
+     * @return how many queued tasks did not run
+     */
+    int awaitShutdown(long deadline) {
         try {
             if (!this.executor.awaitTermination(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
                 int abandoned = this.executor.shutdownNow().size();

@@ -93,10 +93,6 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         return this.subscriptions.add(callback);
     }
 
-    public BroadcasterStatistics statistics() {
-        return this.statistics;
-    }
-
     /**
      * Returns how many notifications wait for a dispatch thread.
      */

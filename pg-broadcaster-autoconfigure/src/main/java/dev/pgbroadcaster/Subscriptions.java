@@ -71,9 +71,13 @@ final class Subscriptions {
         synchronized (this.subscribers) {
             this.closed = true;
         }
+        // All stop taking notifications first, so one slow subscriber does not eat the others' time.
+        List<Subscriber> closing = List.copyOf(this.subscribers);
+        closing.forEach((subscriber) -> subscriber.executor.stopAccepting());
         long undelivered = 0;
-        for (Subscriber subscriber : this.subscribers) {
-            undelivered += subscriber.drainAndClose(deadline);
+        for (Subscriber subscriber : closing) {
+            undelivered += subscriber.executor.awaitShutdown(deadline);
+            subscriber.close();
         }
         return undelivered;
     }
@@ -103,8 +107,9 @@ final class Subscriptions {
         }
 
         void offer(ChangeNotification notification) {
-            if (this.active) {
-                this.executor.submit(() -> run(notification));
+            if (this.active && !this.executor.submit(() -> run(notification)) && this.active) {
+                // Refused while the broadcaster shuts down, not because the subscriber left.
+                Subscriptions.this.statistics.recordUndelivered(1);
             }
         }
 
@@ -133,12 +138,6 @@ final class Subscriptions {
                     + Subscriptions.this.queueCapacity + " is full and a notification was dropped ("
                     + "pg.broadcaster.dispatch.overflow-policy=" + Subscriptions.this.overflowPolicy + "); "
                     + Subscriptions.this.statistics.subscriberDropped() + " dropped for subscribers so far", null);
-        }
-
-        long drainAndClose(long deadline) {
-            int undelivered = this.executor.shutdown(deadline);
-            close();
-            return undelivered;
         }
 
         @Override
