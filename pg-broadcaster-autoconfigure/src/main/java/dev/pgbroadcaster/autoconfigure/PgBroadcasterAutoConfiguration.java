@@ -37,8 +37,9 @@ public class PgBroadcasterAutoConfiguration {
         return new BroadcasterStatistics();
     }
 
+    // Not needed, and its settings not checked, when the user brings a Broadcaster of their own.
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnMissingBean({ ListenerConnectionFactory.class, Broadcaster.class })
     ListenerConnectionFactory pgBroadcasterConnectionFactory(PgBroadcasterProperties properties,
             ListableBeanFactory beanFactory, Environment environment) {
         return ListenerConnectionSettings.connectionFactory(properties, beanFactory, environment);
