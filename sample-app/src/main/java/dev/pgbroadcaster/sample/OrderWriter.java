@@ -1,0 +1,67 @@
+package dev.pgbroadcaster.sample;
+
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+/**
+ * Changes the {@code orders} table every {@code sample.writer.interval}, so that there are events to see.
+ */
+@Component
+class OrderWriter {
+
+    private static final Logger logger = LoggerFactory.getLogger(OrderWriter.class);
+
+    private static final List<String> ITEMS = List.of("espresso", "flat white", "croissant", "bagel", "muffin");
+
+    private final JdbcTemplate jdbc;
+
+    // More inserts than deletes, so there are rows to update and delete; a TRUNCATE clears them now and then.
+    private final List<Runnable> cycle = List.of(this::insert, this::insert, this::update, this::delete,
+            this::insert, this::update, this::insert, this::delete, this::update, this::truncate);
+
+    // A fixed-delay task never overlaps itself, so this needs no synchronization.
+    private int step;
+
+    OrderWriter(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    @Scheduled(fixedDelayString = "${sample.writer.interval}")
+    void changeOrders() {
+        this.cycle.get(this.step++ % this.cycle.size()).run();
+    }
+
+    private void insert() {
+        String item = ITEMS.get(ThreadLocalRandom.current().nextInt(ITEMS.size()));
+        int quantity = ThreadLocalRandom.current().nextInt(1, 5);
+        Long id = this.jdbc.queryForObject("INSERT INTO orders (item, quantity) VALUES (?, ?) RETURNING id",
+                Long.class, item, quantity);
+        logger.info("Writer: INSERT order {} ({} x {})", id, quantity, item);
+    }
+
+    private void update() {
+        List<Long> ids = this.jdbc.queryForList(
+                "UPDATE orders SET quantity = quantity + 1 WHERE id = (SELECT max(id) FROM orders) RETURNING id",
+                Long.class);
+        logger.info("Writer: UPDATE orders {}", ids.isEmpty() ? "(no rows, the trigger fires anyway)" : ids);
+    }
+
+    private void delete() {
+        List<Long> ids = this.jdbc.queryForList(
+                "DELETE FROM orders WHERE id = (SELECT min(id) FROM orders) RETURNING id", Long.class);
+        logger.info("Writer: DELETE orders {}", ids.isEmpty() ? "(no rows, the trigger fires anyway)" : ids);
+    }
+
+    private void truncate() {
+        this.jdbc.execute("TRUNCATE orders");
+        logger.info("Writer: TRUNCATE orders");
+    }
+
+}
