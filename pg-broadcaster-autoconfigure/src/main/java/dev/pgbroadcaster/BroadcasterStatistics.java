@@ -1,11 +1,19 @@
 package dev.pgbroadcaster;
 
+import java.time.Instant;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Running totals of what the broadcaster received and did with it, since the application started.
+ * Running totals of what the broadcaster received and did with it since the application started, and the
+ * state of its listener connection.
  */
 public final class BroadcasterStatistics {
+
+    private volatile Instant connectedSince;
+
+    private volatile long lastNotificationMillis;
+
+    private final LongAdder reconnects = new LongAdder();
 
     private final LongAdder received = new LongAdder();
 
@@ -70,8 +78,41 @@ public final class BroadcasterStatistics {
         return this.undelivered.sum();
     }
 
+    /** Whether the listener connection is up and LISTENing. */
+    public boolean connected() {
+        return this.connectedSince != null;
+    }
+
+    /** When the listener connection last came up, or {@code null} while it is down. */
+    public Instant connectedSince() {
+        return this.connectedSince;
+    }
+
+    /** Times the listener connection came back after it was lost. */
+    public long reconnects() {
+        return this.reconnects.sum();
+    }
+
+    /** When the last notification was read, or {@code null} if none has been. */
+    public Instant lastNotificationAt() {
+        long millis = this.lastNotificationMillis;
+        return (millis != 0) ? Instant.ofEpochMilli(millis) : null;
+    }
+
+    void recordConnected(boolean reconnect) {
+        if (reconnect) {
+            this.reconnects.increment();
+        }
+        this.connectedSince = Instant.now();
+    }
+
+    void recordDisconnected() {
+        this.connectedSince = null;
+    }
+
     void recordReceived() {
         this.received.increment();
+        this.lastNotificationMillis = System.currentTimeMillis();
     }
 
     void recordInvalid() {
@@ -108,7 +149,7 @@ public final class BroadcasterStatistics {
 
     @Override
     public String toString() {
-        return "received=" + received() + ", invalid=" + invalid() + ", published=" + published() + ", dropped="
+        return "connected=" + connected() + ", reconnects=" + reconnects() + ", received=" + received() + ", invalid=" + invalid() + ", published=" + published() + ", dropped="
                 + dropped() + ", listenerErrors=" + listenerErrors() + ", subscriberDelivered=" + subscriberDelivered()
                 + ", subscriberDropped=" + subscriberDropped() + ", subscriberErrors=" + subscriberErrors()
                 + ", undelivered=" + undelivered();

@@ -43,6 +43,8 @@ final class NotificationListener {
 
     private final ExponentialBackOff reconnectBackOff;
 
+    private final BroadcasterStatistics statistics;
+
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     private volatile Connection connection;
@@ -50,11 +52,12 @@ final class NotificationListener {
     private Thread thread;
 
     NotificationListener(ListenerConnectionFactory connectionFactory, List<String> channels, Handler handler,
-            ExponentialBackOff reconnectBackOff) {
+            ExponentialBackOff reconnectBackOff, BroadcasterStatistics statistics) {
         this.connectionFactory = connectionFactory;
         this.channels = List.copyOf(channels);
         this.handler = handler;
         this.reconnectBackOff = reconnectBackOff;
+        this.statistics = statistics;
     }
 
     /**
@@ -64,6 +67,7 @@ final class NotificationListener {
      */
     void start() throws SQLException {
         this.connection = connectAndListen();
+        this.statistics.recordConnected(false);
         this.thread = new Thread(this::readUntilStopped, "pg-broadcaster-listener");
         // Like other message listener containers, keeps a non-web application running while it listens.
         this.thread.setDaemon(false);
@@ -142,6 +146,7 @@ final class NotificationListener {
                     }
                     logger.warn("Lost the listener connection to " + this.connectionFactory.description() + " ("
                             + ex.getMessage() + "); notifications sent until it is back are lost. Reconnecting.");
+                    this.statistics.recordDisconnected();
                     closeQuietly(this.connection);
                     this.connection = reconnect();
                 }
@@ -173,6 +178,7 @@ final class NotificationListener {
             attempt++;
             try {
                 Connection reconnected = connectAndListen();
+                this.statistics.recordConnected(true);
                 logger.info("Reconnected after " + attempt + (attempt == 1 ? " attempt" : " attempts")
                         + "; listening again on " + describeChannels());
                 return reconnected;
@@ -197,6 +203,7 @@ final class NotificationListener {
     private void unlistenAndClose() {
         Connection current = this.connection;
         this.connection = null;
+        this.statistics.recordDisconnected();
         if (current == null) {
             return;
         }

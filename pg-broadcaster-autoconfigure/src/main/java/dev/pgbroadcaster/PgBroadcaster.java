@@ -112,7 +112,7 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             this.dispatch = new BoundedExecutor("pg-broadcaster-dispatch-", this.settings.dispatchThreads(),
                     this.settings.dispatchQueueCapacity(), this.settings.overflowPolicy(), this::dropped);
             NotificationListener starting = new NotificationListener(this.connectionFactory, this.settings.channels(),
-                    this::received, reconnectBackOff());
+                    this::received, reconnectBackOff(), this.statistics);
             try {
                 starting.start();
             }

@@ -29,6 +29,10 @@ class ReconnectTests {
                 Inbox<ChangeNotification> inbox = context.getBean(EventListenerDeliveryTests.Collecting.class).inbox;
                 send(this.channel, change("before", "INSERT"));
                 assertThat(inbox.next()).isEqualTo(change("before", "INSERT"));
+                BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
+                assertThat(statistics.connected()).isTrue();
+                assertThat(statistics.reconnects()).isZero();
+                assertThat(statistics.lastNotificationAt()).isNotNull();
 
                 assertThat(terminateListenerSession()).isTrue();
                 // Until it is back, notifications are lost: keep sending until one arrives.
@@ -40,6 +44,8 @@ class ReconnectTests {
                 ChangeNotification sentinel = change("sentinel", "INSERT");
                 send(this.channel, sentinel);
                 assertThat(inbox.upTo(sentinel)).last().isEqualTo(sentinel);
+                assertThat(statistics.reconnects()).isEqualTo(1);
+                assertThat(statistics.connected()).isTrue();
             });
     }
 
