@@ -13,6 +13,7 @@ import org.springframework.boot.context.event.ApplicationPreparedEvent;
 import org.springframework.boot.context.event.SpringApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.aot.AbstractAotProcessor;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.util.StringUtils;
@@ -47,6 +48,10 @@ final class EmbeddedPostgresFallback implements ApplicationListener<SpringApplic
     }
 
     private void environmentPrepared(ConfigurableEnvironment environment) {
+        if (Boolean.getBoolean(AbstractAotProcessor.AOT_PROCESSING)) {
+            // The build's ahead-of-time processing only inspects bean definitions: it needs no server.
+            return;
+        }
         // Runs after application.yml, environment variables and arguments are in the environment, so any of
         // them can name the server.
         String configuredUrl = environment.getProperty("spring.datasource.url");
