@@ -18,6 +18,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ImportRuntimeHints;
 import org.springframework.core.env.Environment;
 
 /**
@@ -29,6 +30,7 @@ import org.springframework.core.env.Environment;
 @ConditionalOnClass(name = { "org.postgresql.PGConnection", "com.fasterxml.jackson.databind.ObjectMapper" })
 @ConditionalOnProperty(prefix = "pg.broadcaster", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(PgBroadcasterProperties.class)
+@ImportRuntimeHints(PgBroadcasterRuntimeHints.class)
 public class PgBroadcasterAutoConfiguration {
 
     @Bean

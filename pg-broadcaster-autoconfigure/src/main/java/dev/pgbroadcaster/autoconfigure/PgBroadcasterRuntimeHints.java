@@ -1,0 +1,23 @@
+package dev.pgbroadcaster.autoconfigure;
+
+import dev.pgbroadcaster.ChangeNotification;
+
+import org.springframework.aot.hint.BindingReflectionHintsRegistrar;
+import org.springframework.aot.hint.RuntimeHints;
+import org.springframework.aot.hint.RuntimeHintsRegistrar;
+
+/**
+ * What an ahead-of-time compiled application needs to keep for pg-broadcaster: Jackson reads and writes
+ * {@link ChangeNotification} reflectively, and the trigger script is read from the classpath.
+ */
+class PgBroadcasterRuntimeHints implements RuntimeHintsRegistrar {
+
+    static final String TRIGGER_SCRIPT = "META-INF/pg-broadcaster/notify_table.sql";
+
+    @Override
+    public void registerHints(RuntimeHints hints, ClassLoader classLoader) {
+        hints.resources().registerPattern(TRIGGER_SCRIPT);
+        new BindingReflectionHintsRegistrar().registerReflectionHints(hints.reflection(), ChangeNotification.class);
+    }
+
+}

@@ -1,0 +1,45 @@
+package dev.pgbroadcaster.autoconfigure;
+
+import dev.pgbroadcaster.ChangeNotification;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.aot.hint.ExecutableHint;
+import org.springframework.aot.hint.MemberCategory;
+import org.springframework.aot.hint.RuntimeHints;
+import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
+import org.springframework.context.annotation.ImportRuntimeHints;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PgBroadcasterRuntimeHintsTests {
+
+    private final RuntimeHints hints = new RuntimeHints();
+
+    PgBroadcasterRuntimeHintsTests() {
+        new PgBroadcasterRuntimeHints().registerHints(this.hints, getClass().getClassLoader());
+    }
+
+    @Test
+    void theTriggerScriptIsKept() {
+        assertThat(RuntimeHintsPredicates.resource().forResource(PgBroadcasterRuntimeHints.TRIGGER_SCRIPT)).accepts(this.hints);
+    }
+
+    @Test
+    void jacksonCanBindChangeNotification() {
+        assertThat(RuntimeHintsPredicates.reflection().onType(ChangeNotification.class)
+            .withMemberCategories(MemberCategory.INVOKE_DECLARED_CONSTRUCTORS)).accepts(this.hints);
+        assertThat(this.hints.reflection().getTypeHint(ChangeNotification.class).methods())
+            .extracting(ExecutableHint::getName)
+            .contains("schema", "table", "action");
+    }
+
+    @Test
+    void theAutoConfigurationImportsTheHints() {
+        ImportRuntimeHints imported = AnnotatedElementUtils.findMergedAnnotation(PgBroadcasterAutoConfiguration.class,
+                ImportRuntimeHints.class);
+        assertThat(imported).isNotNull();
+        assertThat(imported.value()).contains(PgBroadcasterRuntimeHints.class);
+    }
+
+}
