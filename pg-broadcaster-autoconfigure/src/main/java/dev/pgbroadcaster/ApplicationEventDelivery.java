@@ -41,8 +41,8 @@ final class ApplicationEventDelivery {
         SimpleApplicationEventMulticaster multicaster = new SimpleApplicationEventMulticaster(application.getBeanFactory());
         multicaster.setErrorHandler((ex) -> {
             statistics.recordListenerError();
-            logger.error("An application event listener threw while handling a notification; "
-                    + "the other listeners and later notifications are not affected", ex);
+            logger.error("An application event listener threw while handling a pg-broadcaster event; "
+                    + "the other listeners and later events are not affected", ex);
         });
         for (ApplicationListener<?> listener : application.getApplicationListeners()) {
             multicaster.addApplicationListener(listener);
@@ -53,12 +53,15 @@ final class ApplicationEventDelivery {
         return new ApplicationEventDelivery(context, multicaster);
     }
 
-    void publish(ChangeNotification notification) {
+    /**
+     * Publishes a notification, or a connection event, as the payload of an application event.
+     */
+    void publish(Object event) {
         if (this.multicaster != null) {
-            this.multicaster.multicastEvent(new PayloadApplicationEvent<>(this.context, notification));
+            this.multicaster.multicastEvent(new PayloadApplicationEvent<>(this.context, event));
         }
         else {
-            this.context.publishEvent(notification);
+            this.context.publishEvent(event);
         }
     }
 

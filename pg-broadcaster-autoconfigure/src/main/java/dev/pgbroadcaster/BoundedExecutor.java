@@ -2,6 +2,7 @@ package dev.pgbroadcaster;
 
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionHandler;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +55,15 @@ final class BoundedExecutor {
         catch (RejectedAfterShutdown ex) {
             return false;
         }
+    }
+
+    /**
+     * Queues {@code task}, waiting for room when the queue is full whatever the overflow policy, and never
+     * discarding it to make room for another.
+     * @return {@code false} if the task was not accepted because the executor is shutting down
+     */
+    boolean submitUndroppable(Runnable task) {
+        return submit(new Undroppable(task));
     }
 
     int queued() {
@@ -131,6 +141,15 @@ final class BoundedExecutor {
 
     }
 
+    private record Undroppable(Runnable task) implements Runnable {
+
+        @Override
+        public void run() {
+            this.task.run();
+        }
+
+    }
+
     private final class OverflowHandler implements RejectedExecutionHandler {
 
         @Override
@@ -138,17 +157,33 @@ final class BoundedExecutor {
             if (executor.isShutdown()) {
                 throw new RejectedAfterShutdown();
             }
+            if (task instanceof Undroppable) {
+                waitForRoom(task, executor);
+                return;
+            }
             switch (BoundedExecutor.this.policy) {
                 case BLOCK -> waitForRoom(task, executor);
                 case DROP_NEWEST -> BoundedExecutor.this.onDrop.run();
                 case DROP_OLDEST -> {
                     while (!executor.getQueue().offer(task)) {
-                        if (executor.getQueue().poll() != null) {
-                            BoundedExecutor.this.onDrop.run();
+                        if (!dropOldest(executor.getQueue())) {
+                            // Nothing but undroppable tasks is queued: wait as the block policy does.
+                            waitForRoom(task, executor);
+                            return;
                         }
                     }
                 }
             }
+        }
+
+        private boolean dropOldest(BlockingQueue<Runnable> queue) {
+            for (Runnable queued : queue) {
+                if (!(queued instanceof Undroppable) && queue.remove(queued)) {
+                    BoundedExecutor.this.onDrop.run();
+                    return true;
+                }
+            }
+            return false;
         }
 
         private void waitForRoom(Runnable task, ThreadPoolExecutor executor) {
