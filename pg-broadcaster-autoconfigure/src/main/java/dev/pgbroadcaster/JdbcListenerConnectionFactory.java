@@ -13,6 +13,9 @@ public final class JdbcListenerConnectionFactory implements ListenerConnectionFa
 
     private static final Driver DRIVER = new Driver();
 
+    /** How long a connection attempt may wait for the server to answer, in seconds. */
+    static final int CONNECT_SOCKET_TIMEOUT_SECONDS = 10;
+
     private final String url;
 
     private final String username;
@@ -51,6 +54,9 @@ public final class JdbcListenerConnectionFactory implements ListenerConnectionFa
         }
         // A dead peer goes unnoticed by a blocking read; keepalive lets the kernel find out.
         properties.setProperty("tcpKeepAlive", "true");
+        // Without it, an attempt to reach a server that accepts the connection but never answers hangs for good;
+        // once connected, the listener bounds every round trip itself. A socketTimeout in the URL wins.
+        properties.setProperty("socketTimeout", String.valueOf(CONNECT_SOCKET_TIMEOUT_SECONDS));
         Connection connection = DRIVER.connect(this.url, properties);
         if (connection == null) {
             throw new SQLException("The PostgreSQL driver does not accept the URL " + redact(this.url));
