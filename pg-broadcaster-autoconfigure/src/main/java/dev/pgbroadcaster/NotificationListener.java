@@ -1,9 +1,8 @@
 package dev.pgbroadcaster;
 
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -11,27 +10,29 @@ import java.util.stream.Collectors;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
-
-import org.springframework.util.backoff.BackOffExecution;
-import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * Owns the listener connection and the one thread that reads it: LISTENs on the channels, hands every
- * notification to a handler, and reconnects when the connection fails.
+ * notification to a handler, notices a lost or silently dead connection, and reconnects with back-off until
+ * it is back or it is told to stop.
+ * <p>
+ * The handler hears of each connection ({@link BroadcasterConnectedEvent}, after LISTEN and before any
+ * notification read on it) and of each loss ({@link BroadcasterDisconnectedEvent}), on the listener thread, in
+ * order with the notifications.
  */
 final class NotificationListener {
 
     private static final Log logger = LogFactory.getLog(Broadcaster.class);
 
-    /** How long one read waits before the thread checks whether it should stop. */
-    private static final int POLL_MILLIS = 200;
-
-    @FunctionalInterface
+    /** What the listener hands over, in the order it happens. */
     interface Handler {
 
         void handle(String channel, String payload);
+
+        void connected(BroadcasterConnectedEvent event);
+
+        void disconnected(BroadcasterDisconnectedEvent event);
 
     }
 
@@ -41,38 +42,57 @@ final class NotificationListener {
 
     private final Handler handler;
 
-    private final ExponentialBackOff reconnectBackOff;
+    private final RecoverySettings recovery;
+
+    private final ReconnectBackOff backOff;
 
     private final BroadcasterStatistics statistics;
 
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
-    private volatile Connection connection;
+    private volatile ListenerConnection connection;
+
+    private long downSince;
+
+    private int failedStartupAttempts;
 
     private Thread thread;
 
     NotificationListener(ListenerConnectionFactory connectionFactory, List<String> channels, Handler handler,
-            ExponentialBackOff reconnectBackOff, BroadcasterStatistics statistics) {
+            RecoverySettings recovery, BroadcasterStatistics statistics) {
         this.connectionFactory = connectionFactory;
         this.channels = List.copyOf(channels);
         this.handler = handler;
-        this.reconnectBackOff = reconnectBackOff;
+        this.recovery = recovery;
+        this.backOff = new ReconnectBackOff(recovery);
         this.statistics = statistics;
     }
 
     /**
      * Connects and LISTENs on the calling thread, so that once this returns every notification committed from
-     * then on is received, then starts reading on the listener thread.
-     * @throws SQLException if the connection or LISTEN fails
+     * then on is received.
+     * @throws SQLException if the connection or LISTEN fails; {@link #startReading()} then keeps trying
      */
-    void start() throws SQLException {
-        this.connection = connectAndListen();
-        this.statistics.recordConnected(false);
-        this.thread = new Thread(this::readUntilStopped, "pg-broadcaster-listener");
+    void connect() throws SQLException {
+        this.downSince = System.nanoTime();
+        try {
+            connected(ListenerConnection.open(this.connectionFactory, this.channels, this.recovery), false);
+        }
+        catch (SQLException | RuntimeException ex) {
+            this.failedStartupAttempts++;
+            throw ex;
+        }
+        logger.info("Listening on " + describeChannels() + " through " + this.connectionFactory.description());
+    }
+
+    /**
+     * Starts the listener thread, which first connects in the background if {@link #connect()} failed.
+     */
+    void startReading() {
+        this.thread = new Thread(this::run, "pg-broadcaster-listener");
         // Like other message listener containers, keeps a non-web application running while it listens.
         this.thread.setDaemon(false);
         this.thread.start();
-        logger.info("Listening on " + describeChannels() + " through " + this.connectionFactory.description());
     }
 
     void requestStop() {
@@ -97,17 +117,12 @@ final class NotificationListener {
     }
 
     /**
-     * Closes the connection from outside the listener thread, which breaks a read it is stuck in.
+     * Drops the connection from outside the listener thread, which breaks a read or round trip it is stuck in.
      */
     void abort() {
-        Connection current = this.connection;
+        ListenerConnection current = this.connection;
         if (current != null) {
-            try {
-                current.abort(Runnable::run);
-            }
-            catch (SQLException | RuntimeException ex) {
-                logger.debug("Could not abort the listener connection", ex);
-            }
+            current.abort();
         }
     }
 
@@ -115,45 +130,32 @@ final class NotificationListener {
         return this.stopRequested.getCount() == 0;
     }
 
-    private Connection connectAndListen() throws SQLException {
-        Connection connection = this.connectionFactory.connect();
-        try (Statement statement = connection.createStatement()) {
-            // One round trip for all channels.
-            statement.execute(this.channels.stream().map((name) -> "LISTEN " + ChannelNames.quote(name))
-                .collect(Collectors.joining("; ")));
-            return connection;
-        }
-        catch (SQLException | RuntimeException ex) {
-            closeQuietly(connection);
-            throw ex;
-        }
-    }
-
-    private void readUntilStopped() {
+    private void run() {
         try {
+            if (this.connection == null && !reconnect(false, this.failedStartupAttempts)) {
+                return;
+            }
             while (!stopping()) {
+                ListenerConnection current = this.connection;
                 try {
-                    PGNotification[] notifications = this.connection.unwrap(PGConnection.class).getNotifications(POLL_MILLIS);
-                    if (notifications != null) {
-                        for (PGNotification notification : notifications) {
-                            handle(notification);
-                        }
+                    for (PGNotification notification : current.receive()) {
+                        handle(notification);
                     }
+                    current.maintain();
                 }
-                catch (SQLException ex) {
+                catch (SQLException | RuntimeException ex) {
                     if (stopping()) {
                         break;
                     }
-                    logger.warn("Lost the listener connection to " + this.connectionFactory.description() + " ("
-                            + ex.getMessage() + "); notifications sent until it is back are lost. Reconnecting.");
-                    this.statistics.recordDisconnected();
-                    closeQuietly(this.connection);
-                    this.connection = reconnect();
+                    lost(current, ex);
+                    if (!reconnect(true, 0)) {
+                        return;
+                    }
                 }
             }
         }
         finally {
-            unlistenAndClose();
+            closeOnStop();
         }
     }
 
@@ -167,32 +169,79 @@ final class NotificationListener {
         }
     }
 
-    private Connection reconnect() {
-        BackOffExecution backOff = this.reconnectBackOff.start();
-        int attempt = 0;
+    private void lost(ListenerConnection lost, Exception ex) {
+        this.downSince = System.nanoTime();
+        this.connection = null;
+        lost.abort();
+        this.statistics.recordDisconnected();
+        logger.warn("Lost the listener connection to " + this.connectionFactory.description() + " ("
+                + Redaction.message(ex) + "); notifications sent until it is back are lost. Reconnecting.");
+        this.handler.disconnected(new BroadcasterDisconnectedEvent(this.channels, Redaction.exception(ex), true, Instant.now()));
+    }
+
+    /**
+     * Connects with back-off until connected, told to stop, or out of attempts.
+     * @param reconnect whether a connection was up before
+     * @param attemptsSoFar attempts already made in this outage
+     * @return whether it is connected
+     */
+    private boolean reconnect(boolean reconnect, int attemptsSoFar) {
+        ReconnectBackOff.Execution delays = this.backOff.start();
+        int attempt = attemptsSoFar;
+        Exception lastFailure = null;
         while (true) {
-            long delay = backOff.nextBackOff();
-            if (delay == BackOffExecution.STOP || awaitStopRequest(Duration.ofMillis(delay))) {
-                return null;
+            long delay = delays.nextDelayMillis();
+            if (delay < 0) {
+                giveUp(attempt, lastFailure);
+                return false;
+            }
+            if (awaitStopRequest(delay)) {
+                return false;
             }
             attempt++;
             try {
-                Connection reconnected = connectAndListen();
-                this.statistics.recordConnected(true);
-                logger.info("Reconnected after " + attempt + (attempt == 1 ? " attempt" : " attempts")
-                        + "; listening again on " + describeChannels());
-                return reconnected;
+                ListenerConnection opened = ConnectionAttempt.run(
+                        () -> ListenerConnection.open(this.connectionFactory, this.channels, this.recovery), this::stopping);
+                if (opened == null) {
+                    return false;
+                }
+                Duration downtime = connected(opened, reconnect);
+                logger.info((reconnect ? "Reconnected" : "Connected") + " to " + this.connectionFactory.description()
+                        + " after " + attempt + (attempt == 1 ? " attempt" : " attempts") + "; listening "
+                        + (reconnect ? "again " : "") + "on " + describeChannels() + " (notifications were not received for "
+                        + downtime.toMillis() + " ms)");
+                return true;
             }
             catch (SQLException | RuntimeException ex) {
-                logger.warn("Reconnect attempt " + attempt + " to " + this.connectionFactory.description()
-                        + " failed: " + ex.getMessage());
+                lastFailure = ex;
+                logger.warn((reconnect ? "Reconnect" : "Connection") + " attempt " + attempt + " to "
+                        + this.connectionFactory.description() + " failed: " + Redaction.message(ex));
             }
         }
     }
 
-    private boolean awaitStopRequest(Duration timeout) {
+    private Duration connected(ListenerConnection opened, boolean reconnect) {
+        this.connection = opened;
+        this.statistics.recordConnected(reconnect);
+        Duration downtime = Duration.ofNanos(System.nanoTime() - this.downSince);
+        boolean atOnce = !reconnect && this.failedStartupAttempts == 0;
+        this.handler.connected(new BroadcasterConnectedEvent(this.channels, reconnect, atOnce ? Duration.ZERO : downtime,
+                Instant.now()));
+        return downtime;
+    }
+
+    private void giveUp(int attempts, Exception lastFailure) {
+        logger.error("Gave up connecting to " + this.connectionFactory.description() + " after " + attempts
+                + " attempts (pg.broadcaster.reconnect.max-attempts=" + this.recovery.maxAttempts() + "): notifications on "
+                + describeChannels() + " are no longer received. Restart the application, or raise or remove "
+                + "pg.broadcaster.reconnect.max-attempts.");
+        this.handler.disconnected(
+                new BroadcasterDisconnectedEvent(this.channels, Redaction.exception(lastFailure), false, Instant.now()));
+    }
+
+    private boolean awaitStopRequest(long millis) {
         try {
-            return this.stopRequested.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return this.stopRequested.await(millis, TimeUnit.MILLISECONDS);
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
@@ -200,36 +249,18 @@ final class NotificationListener {
         }
     }
 
-    private void unlistenAndClose() {
-        Connection current = this.connection;
+    private void closeOnStop() {
+        ListenerConnection current = this.connection;
         this.connection = null;
         this.statistics.recordDisconnected();
-        if (current == null) {
-            return;
+        if (current != null) {
+            current.close();
+            logger.info("Stopped listening on " + describeChannels());
         }
-        try (Statement statement = current.createStatement()) {
-            statement.execute("UNLISTEN *");
-        }
-        catch (SQLException ex) {
-            logger.debug("UNLISTEN failed while stopping; closing the connection anyway", ex);
-        }
-        closeQuietly(current);
-        logger.info("Stopped listening on " + describeChannels());
     }
 
     private String describeChannels() {
         return this.channels.stream().map(ChannelNames::quote).collect(Collectors.joining(", "));
-    }
-
-    private static void closeQuietly(Connection connection) {
-        if (connection != null) {
-            try {
-                connection.close();
-            }
-            catch (SQLException ex) {
-                logger.debug("Could not close the listener connection", ex);
-            }
-        }
     }
 
 }

@@ -12,7 +12,6 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationContextAware;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * The broadcaster: listens on the configured channels once the application context is refreshed, decodes
@@ -24,9 +23,14 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
 
     private static final Log logger = LogFactory.getLog(Broadcaster.class);
 
+    /** How long stopping waits for the listener to UNLISTEN and close before dropping its connection. */
+    private static final Duration LISTENER_STOP_GRACE = Duration.ofSeconds(1);
+
     private final ListenerConnectionFactory connectionFactory;
 
     private final Settings settings;
+
+    private final RecoverySettings recovery;
 
     private final BroadcasterStatistics statistics;
 
@@ -77,8 +81,17 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     }
 
     public PgBroadcaster(ListenerConnectionFactory connectionFactory, Settings settings, BroadcasterStatistics statistics) {
+        this(connectionFactory, settings, RecoverySettings.defaults(), statistics);
+    }
+
+    /**
+     * Creates a broadcaster that keeps its listener connection up as {@code recovery} says.
+     */
+    public PgBroadcaster(ListenerConnectionFactory connectionFactory, Settings settings, RecoverySettings recovery,
+            BroadcasterStatistics statistics) {
         this.connectionFactory = connectionFactory;
         this.settings = settings;
+        this.recovery = recovery;
         this.statistics = statistics;
         this.subscriptions = new Subscriptions(settings.subscriberQueueCapacity(), settings.overflowPolicy(), statistics);
     }
@@ -112,17 +125,24 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             this.dispatch = new BoundedExecutor("pg-broadcaster-dispatch-", this.settings.dispatchThreads(),
                     this.settings.dispatchQueueCapacity(), this.settings.overflowPolicy(), this::dropped);
             NotificationListener starting = new NotificationListener(this.connectionFactory, this.settings.channels(),
-                    this::received, reconnectBackOff(), this.statistics);
+                    new ListenerHandler(), this.recovery, this.statistics);
             try {
-                starting.start();
+                starting.connect();
             }
-            catch (SQLException ex) {
-                this.dispatch.shutdown(System.nanoTime());
-                throw new BroadcasterStartException("pg-broadcaster could not LISTEN on " + this.settings.channels()
-                        + " through " + this.connectionFactory.description() + ": " + ex.getMessage()
+            catch (SQLException | RuntimeException ex) {
+                String problem = "pg-broadcaster could not LISTEN on " + this.settings.channels() + " through "
+                        + this.connectionFactory.description() + ": " + Redaction.message(ex)
                         + ". Check pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password, "
-                        + "or the spring.datasource settings they default to.", ex);
+                        + "or the spring.datasource settings they default to.";
+                if (this.recovery.failFast()) {
+                    this.dispatch.shutdown(System.nanoTime());
+                    throw new BroadcasterStartException(problem, Redaction.exception(ex));
+                }
+                logger.warn(problem + " The application starts anyway and the listener keeps trying in the background "
+                        + "(pg.broadcaster.reconnect.*); a BroadcasterConnectedEvent is published once it listens. "
+                        + "Set pg.broadcaster.fail-fast=true to make startup fail instead.");
             }
+            starting.startReading();
             this.listener = starting;
         }
     }
@@ -134,9 +154,15 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             if (stopping == null) {
                 return;
             }
-            long deadline = System.nanoTime() + this.settings.shutdownTimeout().toNanos();
+            long now = System.nanoTime();
+            long deadline = now + this.settings.shutdownTimeout().toNanos();
             stopping.requestStop();
-            boolean listenerStopped = stopping.awaitStop(deadline);
+            boolean listenerStopped = stopping.awaitStop(Math.min(deadline, now + LISTENER_STOP_GRACE.toNanos()));
+            if (!listenerStopped) {
+                // Stuck in a round trip on a dead connection, or blocked on a full queue: dropping the connection
+                // frees the first at once and costs the second nothing it would not lose anyway.
+                stopping.abort();
+            }
             // Shutting the queue down also releases a listener blocked on a full queue.
             long undelivered = this.dispatch.shutdown(deadline);
             if (!listenerStopped && !stopping.awaitStop(System.nanoTime() + Duration.ofSeconds(1).toNanos())) {
@@ -212,12 +238,6 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
                 + " notifications dropped so far", null);
     }
 
-    private static ExponentialBackOff reconnectBackOff() {
-        ExponentialBackOff backOff = new ExponentialBackOff(500, 2.0);
-        backOff.setMaxInterval(30_000);
-        return backOff;
-    }
-
     private static String excerpt(String payload) {
         if (payload == null) {
             return "null";
@@ -225,6 +245,47 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         String singleLine = payload.replaceAll("\\p{Cntrl}", "?");
         return singleLine.length() <= 120 ? "'" + singleLine + "'"
                 : "'" + singleLine.substring(0, 120) + "...' (" + payload.length() + " characters)";
+    }
+
+    private void connectionEvent(Object event) {
+        BoundedExecutor queue = this.dispatch;
+        ApplicationEventDelivery delivery = this.events;
+        // Through the dispatch queue, so listeners see it in order with the notifications; never dropped.
+        if (queue == null || !queue.submitUndroppable(() -> publishConnectionEvent(delivery, event))) {
+            logger.debug("Not published because the broadcaster is stopping: " + event);
+        }
+    }
+
+    private void publishConnectionEvent(ApplicationEventDelivery delivery, Object event) {
+        try {
+            delivery.publish(event);
+        }
+        catch (RuntimeException ex) {
+            this.statistics.recordListenerError();
+            logger.error("Publishing " + event + " failed", ex);
+        }
+    }
+
+    /**
+     * What the listener thread hands over.
+     */
+    private final class ListenerHandler implements NotificationListener.Handler {
+
+        @Override
+        public void handle(String channel, String payload) {
+            received(channel, payload);
+        }
+
+        @Override
+        public void connected(BroadcasterConnectedEvent event) {
+            connectionEvent(event);
+        }
+
+        @Override
+        public void disconnected(BroadcasterDisconnectedEvent event) {
+            connectionEvent(event);
+        }
+
     }
 
     /**

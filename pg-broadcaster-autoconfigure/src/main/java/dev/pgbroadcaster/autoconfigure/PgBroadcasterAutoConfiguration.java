@@ -51,7 +51,8 @@ public class PgBroadcasterAutoConfiguration {
     @ConditionalOnMissingBean(Broadcaster.class)
     PgBroadcaster pgBroadcaster(PgBroadcasterProperties properties, ListenerConnectionFactory connectionFactory,
             BroadcasterStatistics statistics) {
-        return new PgBroadcaster(connectionFactory, settings(properties), statistics);
+        return new PgBroadcaster(connectionFactory, settings(properties), RecoveryProperties.settings(properties),
+                statistics);
     }
 
     static PgBroadcaster.Settings settings(PgBroadcasterProperties properties) {

@@ -55,7 +55,17 @@ public class PgBroadcasterProperties {
      */
     private Duration shutdownTimeout = Duration.ofSeconds(10);
 
+    /**
+     * Whether startup fails when the listener cannot connect and LISTEN. By default the application starts anyway
+     * and the listener keeps trying in the background, with the reconnect back-off.
+     */
+    private boolean failFast = false;
+
     private final Dispatch dispatch = new Dispatch();
+
+    private final Reconnect reconnect = new Reconnect();
+
+    private final Liveness liveness = new Liveness();
 
     public boolean isEnabled() {
         return this.enabled;
@@ -123,6 +133,131 @@ public class PgBroadcasterProperties {
 
     public Dispatch getDispatch() {
         return this.dispatch;
+    }
+
+    public boolean isFailFast() {
+        return this.failFast;
+    }
+
+    public void setFailFast(boolean failFast) {
+        this.failFast = failFast;
+    }
+
+    public Reconnect getReconnect() {
+        return this.reconnect;
+    }
+
+    public Liveness getLiveness() {
+        return this.liveness;
+    }
+
+    /**
+     * How the listener reconnects after it lost its connection, or could not open it at startup.
+     */
+    public static class Reconnect {
+
+        /**
+         * Wait before the first reconnect attempt.
+         */
+        private Duration initialDelay = Duration.ofMillis(500);
+
+        /**
+         * Longest wait between two reconnect attempts.
+         */
+        private Duration maxDelay = Duration.ofSeconds(30);
+
+        /**
+         * Factor by which the wait grows after each failed attempt.
+         */
+        private double multiplier = 2.0;
+
+        /**
+         * Fraction, from 0 to 1, by which each wait is shortened at random, so that instances that lost the same
+         * server do not all reconnect at the same moment. 0 waits exactly the computed delay.
+         */
+        private double jitter = 0.5;
+
+        /**
+         * Reconnect attempts after which the listener gives up and stops listening, publishing a
+         * BroadcasterDisconnectedEvent that says it does not reconnect. No limit when not set.
+         */
+        private Integer maxAttempts;
+
+        public Duration getInitialDelay() {
+            return this.initialDelay;
+        }
+
+        public void setInitialDelay(Duration initialDelay) {
+            this.initialDelay = initialDelay;
+        }
+
+        public Duration getMaxDelay() {
+            return this.maxDelay;
+        }
+
+        public void setMaxDelay(Duration maxDelay) {
+            this.maxDelay = maxDelay;
+        }
+
+        public double getMultiplier() {
+            return this.multiplier;
+        }
+
+        public void setMultiplier(double multiplier) {
+            this.multiplier = multiplier;
+        }
+
+        public double getJitter() {
+            return this.jitter;
+        }
+
+        public void setJitter(double jitter) {
+            this.jitter = jitter;
+        }
+
+        public Integer getMaxAttempts() {
+            return this.maxAttempts;
+        }
+
+        public void setMaxAttempts(Integer maxAttempts) {
+            this.maxAttempts = maxAttempts;
+        }
+
+    }
+
+    /**
+     * How the listener finds out that its connection died without a word (a network black hole: packets dropped,
+     * no FIN, no RST), which a blocking read never notices. Such a connection is noticed within interval + timeout.
+     */
+    public static class Liveness {
+
+        /**
+         * How long the listener connection may go without traffic before a validation round trip checks it.
+         */
+        private Duration interval = Duration.ofSeconds(15);
+
+        /**
+         * How long a round trip on the listener connection (the validation, LISTEN, the delivery probe) may take
+         * before the connection is taken for dead and replaced.
+         */
+        private Duration timeout = Duration.ofSeconds(5);
+
+        public Duration getInterval() {
+            return this.interval;
+        }
+
+        public void setInterval(Duration interval) {
+            this.interval = interval;
+        }
+
+        public Duration getTimeout() {
+            return this.timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+
     }
 
     /**

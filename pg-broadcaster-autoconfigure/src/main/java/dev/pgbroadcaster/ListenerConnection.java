@@ -1,0 +1,216 @@
+package dev.pgbroadcaster;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * One open connection that LISTENs on the channels, used by the listener thread alone (except
+ * {@link #abort()}). Besides reading notifications it keeps two promises:
+ * <ul>
+ * <li>liveness: a blocking read never notices a dead peer, so every round trip is bounded by the liveness
+ * timeout, and after the liveness interval without traffic a validation round trip checks the connection;</li>
+ * <li>delivery: right after LISTEN it sends itself a notification on a private channel and warns when that
+ * does not come back, which is what happens behind a pooler in transaction pooling mode.</li>
+ * </ul>
+ */
+final class ListenerConnection {
+
+    private static final Log logger = LogFactory.getLog(Broadcaster.class);
+
+    /** How long one read waits before the listener thread checks whether it should stop. */
+    static final int POLL_MILLIS = 200;
+
+    private static final String PROBE_PREFIX = "pg_broadcaster_probe_";
+
+    private final Connection connection;
+
+    private final PGConnection notifications;
+
+    private final String description;
+
+    private final String probeChannel;
+
+    private final long livenessIntervalNanos;
+
+    private final Duration livenessTimeout;
+
+    private long lastHeardFrom = System.nanoTime();
+
+    private Probe probe = Probe.NOT_SENT;
+
+    private long probeDeadline;
+
+    private ListenerConnection(Connection connection, String description, String probeChannel, RecoverySettings settings)
+            throws SQLException {
+        this.connection = connection;
+        this.notifications = connection.unwrap(PGConnection.class);
+        this.description = description;
+        this.probeChannel = probeChannel;
+        this.livenessIntervalNanos = settings.livenessInterval().toNanos();
+        this.livenessTimeout = settings.livenessTimeout();
+    }
+
+    /**
+     * Opens a connection and LISTENs, in one round trip, on every channel and on a private probe channel.
+     */
+    static ListenerConnection open(ListenerConnectionFactory factory, List<String> channels, RecoverySettings settings)
+            throws SQLException {
+        Connection connection = factory.connect();
+        try {
+            // Notifications only arrive outside a transaction.
+            if (!connection.getAutoCommit()) {
+                connection.setAutoCommit(true);
+            }
+            // Bounds every round trip from now on; a read for notifications sets its own, shorter, timeout.
+            connection.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, settings.livenessTimeout().toMillis()));
+            String probeChannel = PROBE_PREFIX + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+            List<String> listened = new ArrayList<>(channels);
+            listened.add(probeChannel);
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(listened.stream()
+                    .map((name) -> "LISTEN " + ChannelNames.quote(name))
+                    .collect(Collectors.joining("; ")));
+            }
+            return new ListenerConnection(connection, factory.description(), probeChannel, settings);
+        }
+        catch (SQLException | RuntimeException ex) {
+            abort(connection);
+            throw ex;
+        }
+    }
+
+    /**
+     * Waits a short while for notifications and returns those for the application, never the probe.
+     */
+    List<PGNotification> receive() throws SQLException {
+        PGNotification[] received = this.notifications.getNotifications(POLL_MILLIS);
+        if (received == null || received.length == 0) {
+            return List.of();
+        }
+        this.lastHeardFrom = System.nanoTime();
+        List<PGNotification> forApplication = new ArrayList<>(received.length);
+        for (PGNotification notification : received) {
+            if (this.probeChannel.equals(notification.getName())) {
+                probeCameBack();
+            }
+            else {
+                forApplication.add(notification);
+            }
+        }
+        return forApplication;
+    }
+
+    /**
+     * Sends the probe, settles it, and checks the connection when it has been idle for the liveness interval.
+     * @throws SQLException if the connection is dead
+     */
+    void maintain() throws SQLException {
+        long now = System.nanoTime();
+        if (this.probe == Probe.NOT_SENT) {
+            // A statement of its own, so a pooler would route it as a transaction of its own.
+            execute("NOTIFY " + ChannelNames.quote(this.probeChannel));
+            this.probe = Probe.SENT;
+            this.probeDeadline = System.nanoTime() + this.livenessTimeout.toNanos();
+        }
+        else if (this.probe == Probe.SENT && now - this.probeDeadline >= 0) {
+            logger.warn("Notifications do not come back on the listener connection to " + this.description
+                    + ": pg-broadcaster sent itself a notification on a private channel right after LISTEN, and it "
+                    + "did not arrive within " + this.livenessTimeout + " (pg.broadcaster.liveness.timeout). The "
+                    + "likely cause is a connection pooler in transaction pooling mode, such as PgBouncer with "
+                    + "pool_mode=transaction, where LISTEN does not work and no notification will ever arrive. "
+                    + "Point pg.broadcaster.url at PostgreSQL directly (or at a pool in session mode).");
+            this.probe = Probe.MISSING;
+            execute("UNLISTEN " + ChannelNames.quote(this.probeChannel));
+        }
+        else if (this.probe == Probe.CAME_BACK) {
+            this.probe = Probe.SETTLED;
+            execute("UNLISTEN " + ChannelNames.quote(this.probeChannel));
+        }
+        if (now - this.lastHeardFrom >= this.livenessIntervalNanos) {
+            validate();
+        }
+    }
+
+    private void probeCameBack() {
+        if (this.probe == Probe.SENT) {
+            this.probe = Probe.CAME_BACK;
+        }
+        else if (this.probe == Probe.MISSING) {
+            this.probe = Probe.SETTLED;
+            logger.info("The probe notification on the listener connection to " + this.description
+                    + " arrived after all, later than pg.broadcaster.liveness.timeout (" + this.livenessTimeout + ")");
+        }
+    }
+
+    private void validate() throws SQLException {
+        try {
+            execute("SELECT 1");
+        }
+        catch (SQLException ex) {
+            throw new SQLException("The listener connection failed a liveness check (no answer to a round trip "
+                    + "within pg.broadcaster.liveness.timeout=" + this.livenessTimeout + "): " + Redaction.message(ex),
+                    "08006", ex);
+        }
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Statement statement = this.connection.createStatement()) {
+            statement.execute(sql);
+        }
+        this.lastHeardFrom = System.nanoTime();
+    }
+
+    /**
+     * Stops listening and closes the connection; on a dead connection this takes at most the liveness timeout.
+     */
+    void close() {
+        try {
+            execute("UNLISTEN *");
+        }
+        catch (SQLException ex) {
+            logger.debug("UNLISTEN failed while stopping; closing the connection anyway", ex);
+        }
+        try {
+            this.connection.close();
+        }
+        catch (SQLException ex) {
+            logger.debug("Could not close the listener connection", ex);
+        }
+    }
+
+    /**
+     * Drops the connection at once, without a round trip; safe from any thread, and it breaks a read or a round
+     * trip in progress on the listener thread.
+     */
+    void abort() {
+        abort(this.connection);
+    }
+
+    private static void abort(Connection connection) {
+        try {
+            connection.abort(Runnable::run);
+        }
+        catch (SQLException | RuntimeException ex) {
+            logger.debug("Could not abort the listener connection", ex);
+        }
+    }
+
+    private enum Probe {
+
+        NOT_SENT, SENT, CAME_BACK, MISSING, SETTLED
+
+    }
+
+}
