@@ -189,9 +189,9 @@ class PgBroadcasterAutoConfigurationTests {
     }
 
     @Test
-    void aServerThatRefusesTheLoginFailsStartupWithoutShowingThePassword() {
+    void withFailFastAServerThatRefusesTheLoginFailsStartupWithoutShowingThePassword() {
         this.configured.withPropertyValues("pg.broadcaster.username=no_such_user_" + TestDatabase.uniqueName("u"),
-                "pg.broadcaster.password=s3cret-Pa55")
+                "pg.broadcaster.password=s3cret-Pa55", "pg.broadcaster.fail-fast=true")
             .run((context) -> {
                 Throwable failure = cause(context, PgBroadcaster.BroadcasterStartException.class);
                 assertThat(failure).rootCause().isInstanceOf(SQLException.class);
