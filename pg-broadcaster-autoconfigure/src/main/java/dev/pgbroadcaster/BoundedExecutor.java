@@ -58,8 +58,8 @@ final class BoundedExecutor {
     }
 
     /**
-     * Queues {@code task}, waiting for room when the queue is full whatever the overflow policy, and never
-     * discarding it to make room for another.
+     * Queues {@code task}, which no overflow policy discards: when the queue is full, {@code block} waits for room
+     * and the drop policies drop a queued task that may be dropped (the oldest or the newest one) in its place.
      * @return {@code false} if the task was not accepted because the executor is shutting down
      */
     boolean submitUndroppable(Runnable task) {
@@ -157,33 +157,49 @@ final class BoundedExecutor {
             if (executor.isShutdown()) {
                 throw new RejectedAfterShutdown();
             }
-            if (task instanceof Undroppable) {
-                waitForRoom(task, executor);
-                return;
-            }
             switch (BoundedExecutor.this.policy) {
                 case BLOCK -> waitForRoom(task, executor);
-                case DROP_NEWEST -> BoundedExecutor.this.onDrop.run();
-                case DROP_OLDEST -> {
-                    while (!executor.getQueue().offer(task)) {
-                        if (!dropOldest(executor.getQueue())) {
-                            // Nothing but undroppable tasks is queued: wait as the block policy does.
-                            waitForRoom(task, executor);
-                            return;
-                        }
+                case DROP_NEWEST -> {
+                    if (task instanceof Undroppable) {
+                        offerMakingRoom(task, executor, false);
                     }
+                    else {
+                        BoundedExecutor.this.onDrop.run();
+                    }
+                }
+                case DROP_OLDEST -> offerMakingRoom(task, executor, true);
+            }
+        }
+
+        /**
+         * Queues {@code task} in place of the oldest or newest queued task that may be dropped; waits for room
+         * when only undroppable tasks are queued.
+         */
+        private void offerMakingRoom(Runnable task, ThreadPoolExecutor executor, boolean oldest) {
+            BlockingQueue<Runnable> queue = executor.getQueue();
+            while (!queue.offer(task)) {
+                if (!dropOne(queue, oldest)) {
+                    waitForRoom(task, executor);
+                    return;
                 }
             }
         }
 
-        private boolean dropOldest(BlockingQueue<Runnable> queue) {
+        private boolean dropOne(BlockingQueue<Runnable> queue, boolean oldest) {
+            Runnable victim = null;
             for (Runnable queued : queue) {
-                if (!(queued instanceof Undroppable) && queue.remove(queued)) {
-                    BoundedExecutor.this.onDrop.run();
-                    return true;
+                if (!(queued instanceof Undroppable)) {
+                    victim = queued;
+                    if (oldest) {
+                        break;
+                    }
                 }
             }
-            return false;
+            if (victim != null && queue.remove(victim)) {
+                BoundedExecutor.this.onDrop.run();
+            }
+            // When a thread took the victim first, there is room now.
+            return victim != null;
         }
 
         private void waitForRoom(Runnable task, ThreadPoolExecutor executor) {

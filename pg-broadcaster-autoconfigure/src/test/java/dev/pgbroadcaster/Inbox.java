@@ -59,6 +59,20 @@ final class Inbox<T> {
     }
 
     /**
+     * Returns everything that arrives up to and including the first item that matches {@code last}.
+     */
+    List<T> upToFirst(java.util.function.Predicate<? super T> last) {
+        List<T> items = new ArrayList<>();
+        T item;
+        do {
+            item = next();
+            items.add(item);
+        }
+        while (!last.test(item));
+        return items;
+    }
+
+    /**
      * Returns the next item, or {@code null} if none arrives within {@code timeout}.
      */
     T poll(Duration timeout) throws InterruptedException {

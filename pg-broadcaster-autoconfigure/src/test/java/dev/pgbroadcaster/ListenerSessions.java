@@ -1,0 +1,58 @@
+package dev.pgbroadcaster;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import dev.pgbroadcaster.testsupport.TestDatabase;
+
+/**
+ * The server sessions of a listener, found by the {@code application_name} a test gives it, and its threads.
+ */
+final class ListenerSessions {
+
+    private ListenerSessions() {
+    }
+
+    /**
+     * Ends the sessions as {@code pg_terminate_backend} does, as an administrator or a failover would.
+     * @return whether there was at least one and all were ended
+     */
+    static boolean terminate(String applicationName) {
+        return query("SELECT coalesce(bool_and(pg_terminate_backend(pid)), false) FROM pg_stat_activity WHERE application_name = ?",
+                applicationName) == 1;
+    }
+
+    static int count(String applicationName) {
+        return query("SELECT count(*)::int FROM pg_stat_activity WHERE application_name = ?", applicationName);
+    }
+
+    private static int query(String sql, String applicationName) {
+        try (Connection connection = TestDatabase.get().connect(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, applicationName);
+            try (ResultSet result = statement.executeQuery()) {
+                result.next();
+                Object value = result.getObject(1);
+                return (value instanceof Boolean bool) ? (bool ? 1 : 0) : ((Number) value).intValue();
+            }
+        }
+        catch (SQLException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * Returns the live threads of the broadcaster (listener, connection attempts, dispatch, subscribers).
+     */
+    static Set<Thread> threads() {
+        return Thread.getAllStackTraces()
+            .keySet()
+            .stream()
+            .filter((thread) -> thread.isAlive() && thread.getName().startsWith("pg-broadcaster-"))
+            .collect(Collectors.toSet());
+    }
+
+}
