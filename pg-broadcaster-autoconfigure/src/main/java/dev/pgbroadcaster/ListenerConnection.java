@@ -127,7 +127,7 @@ final class ListenerConnection {
         else if (this.probe == Probe.SENT && now - this.probeDeadline >= 0) {
             logger.warn("Notifications do not come back on the listener connection to " + this.description
                     + ": pg-broadcaster sent itself a notification on a private channel right after LISTEN, and it "
-                    + "did not arrive within " + this.livenessTimeout + " (pg.broadcaster.liveness.timeout). The "
+                    + "did not arrive within " + DurationText.of(this.livenessTimeout) + " (pg.broadcaster.liveness.timeout). The "
                     + "likely cause is a connection pooler in transaction pooling mode, such as PgBouncer with "
                     + "pool_mode=transaction, where LISTEN does not work and no notification will ever arrive. "
                     + "Point pg.broadcaster.url at PostgreSQL directly (or at a pool in session mode).");
@@ -150,7 +150,7 @@ final class ListenerConnection {
         else if (this.probe == Probe.MISSING) {
             this.probe = Probe.SETTLED;
             logger.info("The probe notification on the listener connection to " + this.description
-                    + " arrived after all, later than pg.broadcaster.liveness.timeout (" + this.livenessTimeout + ")");
+                    + " arrived after all, later than pg.broadcaster.liveness.timeout (" + DurationText.of(this.livenessTimeout) + ")");
         }
     }
 
@@ -160,7 +160,7 @@ final class ListenerConnection {
         }
         catch (SQLException ex) {
             throw new SQLException("The listener connection failed a liveness check (no answer to a round trip "
-                    + "within pg.broadcaster.liveness.timeout=" + this.livenessTimeout + "): " + Redaction.message(ex),
+                    + "within pg.broadcaster.liveness.timeout=" + DurationText.of(this.livenessTimeout) + "): " + Redaction.message(ex),
                     "08006", ex);
         }
     }

@@ -1,5 +1,8 @@
 package dev.pgbroadcaster;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,12 +11,17 @@ import java.time.Duration;
 
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static dev.pgbroadcaster.Broadcasting.change;
 import static dev.pgbroadcaster.Broadcasting.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+@ExtendWith(OutputCaptureExtension.class)
 class ReconnectTests {
 
     private final String channel = Broadcasting.channel();
@@ -46,6 +54,28 @@ class ReconnectTests {
                 assertThat(inbox.upTo(sentinel)).last().isEqualTo(sentinel);
                 assertThat(statistics.reconnects()).isEqualTo(1);
                 assertThat(statistics.connected()).isTrue();
+            });
+    }
+
+    @Test
+    void afterMaxAttemptsTheListenerGivesUpAndSaysSo(CapturedOutput output) throws IOException {
+        int unusedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            unusedPort = socket.getLocalPort();
+        }
+        Broadcasting.application(this.channel)
+            .withPropertyValues("pg.broadcaster.url=jdbc:postgresql://127.0.0.1:" + unusedPort + "/postgres",
+                    "pg.broadcaster.reconnect.initial-delay=10ms", "pg.broadcaster.reconnect.max-attempts=3")
+            .withUserConfiguration(ConnectionEventCollector.class)
+            .run((context) -> {
+                BroadcasterDisconnectedEvent gaveUp = context.getBean(ConnectionEventCollector.class)
+                    .next(BroadcasterDisconnectedEvent.class);
+                assertThat(gaveUp.reconnecting()).isFalse();
+                assertThat(gaveUp.cause()).isInstanceOf(SQLException.class).hasMessageContaining("refused");
+                assertThat(output.getOut()).contains("Gave up connecting", "after 4 attempts",
+                        "pg.broadcaster.reconnect.max-attempts=3");
+                assertThat(context.getBean(BroadcasterStatistics.class).connected()).isFalse();
+                assertThat(ListenerSessions.threads()).noneMatch((thread) -> thread.getName().equals("pg-broadcaster-listener"));
             });
     }
 

@@ -12,6 +12,7 @@ import dev.pgbroadcaster.PgBroadcaster;
 import dev.pgbroadcaster.Subscription;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.postgresql.PGConnection;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -19,6 +20,8 @@ import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.ClassUtils;
@@ -28,6 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * When the auto-configuration applies, what a user can replace, and how each bad setting stops startup.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class PgBroadcasterAutoConfigurationTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -201,6 +205,25 @@ class PgBroadcasterAutoConfigurationTests {
                 for (Throwable each = context.getStartupFailure(); each != null; each = each.getCause()) {
                     assertThat(each.getMessage()).doesNotContain("s3cret-Pa55");
                 }
+            });
+    }
+
+    @Test
+    void withoutFailFastAServerThatRefusesTheLoginLetsTheApplicationStartAndWarnsWithoutShowingThePassword(
+            CapturedOutput output) {
+        this.configured.withPropertyValues("pg.broadcaster.username=no_such_user_" + TestDatabase.uniqueName("u"),
+                "pg.broadcaster.password=s3cret-Pa55", "pg.broadcaster.reconnect.initial-delay=10m",
+                "pg.broadcaster.reconnect.max-delay=10m")
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context.getBean(PgBroadcaster.class).isRunning()).isTrue();
+                assertThat(context.getBean(BroadcasterStatistics.class).connected()).isFalse();
+                assertThat(output.getOut()).contains("pg-broadcaster could not LISTEN")
+                    .contains(TestDatabase.get().jdbcUrl())
+                    .contains("pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password")
+                    .contains("keeps trying in the background")
+                    .contains("pg.broadcaster.fail-fast=true")
+                    .doesNotContain("s3cret-Pa55");
             });
     }
 

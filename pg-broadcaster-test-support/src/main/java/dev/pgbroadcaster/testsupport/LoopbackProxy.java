@@ -48,6 +48,8 @@ public final class LoopbackProxy implements AutoCloseable {
 
     private final AtomicLong bytesSwallowed = new AtomicLong();
 
+    private final AtomicLong notificationsForwarded = new AtomicLong();
+
     private volatile boolean blackHoleNew;
 
     private volatile boolean dropNotifications;
@@ -119,6 +121,13 @@ public final class LoopbackProxy implements AutoCloseable {
      */
     public long bytesSwallowed() {
         return this.bytesSwallowed.get();
+    }
+
+    /**
+     * Returns how many of the server's notifications (NotificationResponse messages) reached a client.
+     */
+    public long notificationsForwarded() {
+        return this.notificationsForwarded.get();
     }
 
     /**
@@ -254,6 +263,9 @@ public final class LoopbackProxy implements AutoCloseable {
                 }
                 if (type == 'A' && LoopbackProxy.this.dropNotifications) {
                     continue;
+                }
+                if (type == 'A') {
+                    LoopbackProxy.this.notificationsForwarded.incrementAndGet();
                 }
                 out.write(type);
                 out.write(length >>> 24);
