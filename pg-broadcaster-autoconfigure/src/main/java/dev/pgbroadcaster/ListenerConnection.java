@@ -14,6 +14,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
+import org.postgresql.core.BaseConnection;
 
 /**
  * One open connection that LISTENs on the channels, used by the listener thread alone (except
@@ -110,6 +111,29 @@ final class ListenerConnection {
             }
         }
         return forApplication;
+    }
+
+    /**
+     * Returns the notifications the driver read before the connection failed but had not handed over: they come
+     * in the same read as the server's last words (for example "terminating connection due to administrator
+     * command"), and are as good as any other. Reads nothing from the network.
+     */
+    List<PGNotification> receivedBeforeFailure() {
+        try {
+            // The driver keeps them in its query executor; only its internal API hands them over without a read.
+            PGNotification[] received = this.connection.unwrap(BaseConnection.class).getQueryExecutor().getNotifications();
+            List<PGNotification> forApplication = new ArrayList<>(received.length);
+            for (PGNotification notification : received) {
+                if (!this.probeChannel.equals(notification.getName())) {
+                    forApplication.add(notification);
+                }
+            }
+            return forApplication;
+        }
+        catch (SQLException | RuntimeException ex) {
+            logger.debug("Could not take the notifications read before the listener connection failed", ex);
+            return List.of();
+        }
     }
 
     /**

@@ -147,6 +147,9 @@ final class NotificationListener {
                     if (stopping()) {
                         break;
                     }
+                    for (PGNotification notification : current.receivedBeforeFailure()) {
+                        handle(notification);
+                    }
                     lost(current, ex);
                     if (!reconnect(true, 0)) {
                         return;

@@ -1,0 +1,56 @@
+package dev.pgbroadcaster;
+
+import dev.pgbroadcaster.testsupport.LoopbackProxy;
+import dev.pgbroadcaster.testsupport.TestDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Fault: the network silently drops everything on the listener connection (no FIN, no RST), which a blocking read
+ * never notices: a proxy between listener and server stops forwarding both ways without closing anything.
+ */
+class BlackHoleFaultTests {
+
+    private static final int FAULTS = 3;
+
+    private final String channel = Broadcasting.channel();
+
+    private final LoopbackProxy proxy = LoopbackProxy.to(TestDatabase.get().jdbcUrl());
+
+    @AfterEach
+    void closeProxy() {
+        this.proxy.close();
+    }
+
+    @Test
+    void aSilentlyDeadConnectionIsNoticedWithinTheLivenessBoundAndReplaced() {
+        Broadcasting.application(this.channel)
+            .withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl(), "pg.broadcaster.liveness.interval=1s",
+                    "pg.broadcaster.liveness.timeout=1s", "pg.broadcaster.reconnect.initial-delay=50ms",
+                    "pg.broadcaster.reconnect.max-delay=1s")
+            .withUserConfiguration(DeliveryRecorder.class)
+            .run((context) -> {
+                DeliveryRecorder recorder = context.getBean(DeliveryRecorder.class);
+                TestDatabase database = TestDatabase.get();
+                DeliveryAudit audit = new DeliveryAudit(
+                        new NumberedSender(database.jdbcUrl(), database.username(), database.password(), this.channel), recorder);
+                for (int i = 0; i < FAULTS; i++) {
+                    audit.letFlow(50);
+                    long injected = audit.faultInjected();
+                    this.proxy.blackHoleOpenConnections();
+                    audit.recovered(injected);
+                }
+                audit.letFlow(50);
+                DeliveryAudit.Result result = audit.finish();
+                result.assertExactlyOnceWhileConnected();
+                assertThat(recorder.disconnected()).hasSize(FAULTS)
+                    .allSatisfy((lost) -> assertThat(lost.event().cause()).hasMessageContaining("liveness check"));
+                ReliabilityFigures.fault(3, "Network black hole on the listener connection (packets dropped both ways, "
+                        + "no FIN, no RST), " + FAULTS + " times while notifications flow; liveness interval 1 s, timeout 1 s",
+                        "the black hole", result);
+            });
+    }
+
+}

@@ -1,0 +1,83 @@
+package dev.pgbroadcaster;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.pgbroadcaster.autoconfigure.PgBroadcasterAutoConfiguration;
+import dev.pgbroadcaster.testsupport.RestartablePostgresServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Fault: the database is down when the application starts.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class DatabaseDownAtStartupFaultTests {
+
+    private final String channel = Broadcasting.channel();
+
+    @Test
+    void theApplicationStartsAnywayAndListensOnceTheDatabaseIsUp(CapturedOutput output) {
+        try (RestartablePostgresServer server = RestartablePostgresServer.create()) {
+            application(server).run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context.getBean(PgBroadcaster.class).isRunning()).isTrue();
+                assertThat(context.getBean(BroadcasterStatistics.class).connected()).isFalse();
+                assertThat(output.getOut()).contains("pg-broadcaster could not LISTEN on [" + this.channel + "] through "
+                        + server.jdbcUrl()).contains("keeps trying in the background", "pg.broadcaster.fail-fast=true");
+
+                DeliveryRecorder recorder = context.getBean(DeliveryRecorder.class);
+                long starting = System.nanoTime();
+                server.start();
+                Duration serverStart = Duration.ofNanos(System.nanoTime() - starting);
+                DeliveryRecorder.Timed<BroadcasterConnectedEvent> connected = recorder.awaitConnectedAfter(starting);
+                assertThat(connected.event().reconnect()).isFalse();
+                assertThat(connected.event().downtime()).isPositive();
+                assertThat(context.getBean(BroadcasterStatistics.class).connected()).isTrue();
+
+                DeliveryAudit audit = new DeliveryAudit(new NumberedSender(server.jdbcUrl(), server.username(), "", this.channel),
+                        recorder);
+                audit.letFlow(200);
+                DeliveryAudit.Result result = audit.finish();
+                result.assertExactlyOnceWhileConnected();
+                assertThat(result.lost()).isZero();
+                ReliabilityFigures.fault(4, "Database down when the application starts, started once the application "
+                        + "is up", "starting the server (its own start, initdb included, took " + serverStart.toMillis() + " ms)",
+                        1, 1, List.of(Duration.ofNanos(connected.nanos() - starting)),
+                        result.sent(), result.delivered(), result.lost(), result.duplicates(), "");
+            });
+        }
+    }
+
+    @Test
+    void withFailFastStartupFailsNamingTheUrlAndTheProperties() {
+        try (RestartablePostgresServer server = RestartablePostgresServer.create()) {
+            application(server).withPropertyValues("pg.broadcaster.fail-fast=true").run((context) -> {
+                assertThat(context).hasFailed();
+                Throwable failure = context.getStartupFailure();
+                while (!(failure instanceof PgBroadcaster.BroadcasterStartException) && failure.getCause() != null) {
+                    failure = failure.getCause();
+                }
+                assertThat(failure).isInstanceOf(PgBroadcaster.BroadcasterStartException.class)
+                    .hasMessageContaining(server.jdbcUrl())
+                    .hasMessageContaining("pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password");
+            });
+        }
+    }
+
+    private ApplicationContextRunner application(RestartablePostgresServer server) {
+        return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(PgBroadcasterAutoConfiguration.class))
+            .withPropertyValues(server.datasourceProperties())
+            .withPropertyValues("pg.broadcaster.channel=" + this.channel, "pg.broadcaster.reconnect.initial-delay=50ms",
+                    "pg.broadcaster.reconnect.max-delay=1s")
+            .withUserConfiguration(DeliveryRecorder.class);
+    }
+
+}

@@ -1,0 +1,168 @@
+package dev.pgbroadcaster;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.awaitility.Awaitility;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Checks, for a run in which faults are injected while numbered notifications flow, that every notification
+ * whose commit returned while the listener was connected arrived exactly once, and counts what was sent,
+ * delivered and lost.
+ * <p>
+ * The listener counts as connected from the moment a {@link BroadcasterConnectedEvent} arrives (LISTEN was issued
+ * before it) until a fault is injected. Before each fault the audit waits until the last notification confirmed
+ * so far has arrived, and takes that number as the end of the connected stretch: what the sender commits
+ * between that moment and the fault, and during the fault, may be lost, since LISTEN/NOTIFY delivers at most
+ * once.
+ */
+final class DeliveryAudit {
+
+    private final NumberedSender sender;
+
+    private final DeliveryRecorder recorder;
+
+    private final List<Long> stretchEnds = new ArrayList<>();
+
+    private final List<Long> faults = new ArrayList<>();
+
+    private final List<Duration> recoveries = new ArrayList<>();
+
+    DeliveryAudit(NumberedSender sender, DeliveryRecorder recorder) {
+        this.sender = sender;
+        this.recorder = recorder;
+    }
+
+    /**
+     * Waits until {@code count} more notifications have been sent.
+     */
+    void letFlow(int count) {
+        long target = this.sender.lastConfirmed() + count;
+        Awaitility.await().atMost(Inbox.DEADLINE).until(() -> this.sender.lastConfirmed() >= target);
+    }
+
+    /**
+     * Ends a connected stretch: waits until everything confirmed so far has arrived.
+     * @return the moment the fault is injected, right after
+     */
+    long faultInjected() {
+        long end = this.sender.lastConfirmed();
+        this.recorder.awaitArrivalOf(end);
+        this.stretchEnds.add(end);
+        long now = System.nanoTime();
+        this.faults.add(now);
+        return now;
+    }
+
+    /**
+     * Waits for the listener to be back after the last fault, and records how long it took from {@code since}.
+     */
+    DeliveryRecorder.Timed<BroadcasterConnectedEvent> recovered(long since) {
+        DeliveryRecorder.Timed<BroadcasterConnectedEvent> back = this.recorder.awaitConnectedAfter(this.faults.get(this.faults.size() - 1));
+        this.recoveries.add(Duration.ofNanos(back.nanos() - since));
+        return back;
+    }
+
+    List<Duration> recoveries() {
+        return List.copyOf(this.recoveries);
+    }
+
+    /**
+     * Stops the sender, waits for what it sent last, and checks the whole run.
+     */
+    Result finish() throws InterruptedException {
+        this.sender.close();
+        long end = this.sender.lastConfirmed();
+        this.recorder.awaitArrivalOf(end);
+        this.stretchEnds.add(end);
+        return audit();
+    }
+
+    private Result audit() {
+        Map<Long, Long> confirmedAt = this.sender.confirmedAt();
+        List<Long> arrivals = this.recorder.arrivals();
+        List<DeliveryRecorder.Timed<BroadcasterConnectedEvent>> connected = this.recorder.connected();
+        Set<Long> seen = new HashSet<>();
+        long duplicates = 0;
+        long outOfOrder = 0;
+        long previous = 0;
+        for (long number : arrivals) {
+            if (!seen.add(number)) {
+                duplicates++;
+            }
+            if (number <= previous) {
+                outOfOrder++;
+            }
+            previous = number;
+        }
+        TreeSet<Long> missedWhileConnected = new TreeSet<>();
+        for (int stretch = 0; stretch < this.stretchEnds.size(); stretch++) {
+            long start = connectedAfter(connected, (stretch == 0) ? Long.MIN_VALUE : this.faults.get(stretch - 1));
+            long end = this.stretchEnds.get(stretch);
+            confirmedAt.forEach((number, committed) -> {
+                if (committed - start > 0 && number <= end && !seen.contains(number)) {
+                    missedWhileConnected.add(number);
+                }
+            });
+        }
+        long lostBeforeFault = 0;
+        for (int fault = 0; fault < this.faults.size(); fault++) {
+            long start = connectedAfter(connected, (fault == 0) ? Long.MIN_VALUE : this.faults.get(fault - 1));
+            long injected = this.faults.get(fault);
+            lostBeforeFault += confirmedAt.entrySet().stream()
+                .filter((entry) -> entry.getValue() - start > 0 && entry.getValue() - injected < 0 && !seen.contains(entry.getKey()))
+                .count();
+        }
+        long delivered = confirmedAt.keySet().stream().filter(seen::contains).count();
+        long unconfirmedArrivals = seen.stream().filter((number) -> !confirmedAt.containsKey(number)).count();
+        return new Result(this.faults.size(), this.recoveries.size(), List.copyOf(this.recoveries), confirmedAt.size(),
+                delivered, confirmedAt.size() - delivered, lostBeforeFault, duplicates, outOfOrder, unconfirmedArrivals,
+                missedWhileConnected);
+    }
+
+    private static long connectedAfter(List<DeliveryRecorder.Timed<BroadcasterConnectedEvent>> connected, long after) {
+        for (DeliveryRecorder.Timed<BroadcasterConnectedEvent> each : connected) {
+            if (after == Long.MIN_VALUE || each.nanos() - after > 0) {
+                return each.nanos();
+            }
+        }
+        throw new AssertionError("No connected event after the fault");
+    }
+
+    /**
+     * What a run came to.
+     * @param injected faults injected
+     * @param recovered faults after which the listener came back
+     * @param recoveries how long each recovery took
+     * @param sent notifications whose commit returned
+     * @param delivered of those, how many arrived
+     * @param lost of those, how many did not arrive (all sent around a fault)
+     * @param lostBeforeFault of those lost, how many had been committed before the fault was injected (in the
+     * moment between the last arrival the audit waited for and the fault)
+     * @param duplicates arrivals of a notification that had arrived already
+     * @param outOfOrder arrivals of a notification numbered lower than the one before
+     * @param unconfirmedArrivals notifications that arrived though their commit did not return (the server went
+     * away between the commit and its answer)
+     * @param missedWhileConnected notifications committed while the listener was connected that did not arrive
+     */
+    record Result(int injected, int recovered, List<Duration> recoveries, long sent, long delivered, long lost,
+            long lostBeforeFault, long duplicates, long outOfOrder, long unconfirmedArrivals, Set<Long> missedWhileConnected) {
+
+        void assertExactlyOnceWhileConnected() {
+            assertThat(this.missedWhileConnected).as("notifications committed while connected that never arrived").isEmpty();
+            assertThat(this.duplicates).as("notifications that arrived twice").isZero();
+            assertThat(this.outOfOrder).as("notifications that arrived out of order").isZero();
+            assertThat(this.recovered).as("faults recovered from").isEqualTo(this.injected);
+            assertThat(this.delivered + this.lost).isEqualTo(this.sent);
+        }
+
+    }
+
+}

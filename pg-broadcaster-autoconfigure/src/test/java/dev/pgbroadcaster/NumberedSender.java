@@ -1,0 +1,129 @@
+package dev.pgbroadcaster;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Sends numbered notifications, one per transaction, about a thousand a second at most, on a thread of its own
+ * until closed, and records when each commit returned. A send that fails (the server is down or restarting)
+ * is not counted as sent; the sender reconnects and goes on.
+ */
+final class NumberedSender implements AutoCloseable {
+
+    private static final String TABLE_PREFIX = "n";
+
+    private final String url;
+
+    private final String username;
+
+    private final String password;
+
+    private final String channel;
+
+    private final Map<Long, Long> confirmedAt = new ConcurrentHashMap<>();
+
+    private final AtomicLong lastConfirmed = new AtomicLong();
+
+    private final AtomicLong failures = new AtomicLong();
+
+    private final Thread thread;
+
+    private volatile boolean stopped;
+
+    private Connection connection;
+
+    NumberedSender(String url, String username, String password, String channel) {
+        this.url = url;
+        this.username = username;
+        this.password = password;
+        this.channel = channel;
+        this.thread = new Thread(this::run, "numbered-sender");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    static ChangeNotification notification(long number) {
+        return new ChangeNotification("fault", TABLE_PREFIX + number, "INSERT");
+    }
+
+    /**
+     * Returns the number carried by {@code notification}, or -1 if it is not one of ours.
+     */
+    static long number(ChangeNotification notification) {
+        return notification.table().startsWith(TABLE_PREFIX) ? Long.parseLong(notification.table().substring(1)) : -1;
+    }
+
+    /** The highest number whose commit has returned. */
+    long lastConfirmed() {
+        return this.lastConfirmed.get();
+    }
+
+    /** When the commit of each confirmed number returned ({@link System#nanoTime()}). */
+    Map<Long, Long> confirmedAt() {
+        return this.confirmedAt;
+    }
+
+    long failures() {
+        return this.failures.get();
+    }
+
+    private void run() {
+        long number = 0;
+        while (!this.stopped) {
+            number++;
+            try {
+                send(number);
+                long now = System.nanoTime();
+                this.confirmedAt.put(number, now);
+                this.lastConfirmed.set(number);
+            }
+            catch (SQLException ex) {
+                this.failures.incrementAndGet();
+                closeConnection();
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        closeConnection();
+    }
+
+    private void send(long number) throws SQLException {
+        if (this.connection == null) {
+            this.connection = DriverManager.getConnection(this.url, this.username, this.password);
+        }
+        try (PreparedStatement statement = this.connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+            statement.setString(1, this.channel);
+            statement.setString(2, notification(number).toString());
+            statement.execute();
+        }
+    }
+
+    private void closeConnection() {
+        if (this.connection != null) {
+            try {
+                this.connection.close();
+            }
+            catch (SQLException ex) {
+                // Replaced by a new connection anyway.
+            }
+            this.connection = null;
+        }
+    }
+
+    /**
+     * Stops sending; once this returns no more notifications are sent.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        this.stopped = true;
+        this.thread.join(TimeUnit.SECONDS.toMillis(30));
+    }
+
+}

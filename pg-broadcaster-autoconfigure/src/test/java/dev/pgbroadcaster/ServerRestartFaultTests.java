@@ -1,0 +1,59 @@
+package dev.pgbroadcaster;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.pgbroadcaster.autoconfigure.PgBroadcasterAutoConfiguration;
+import dev.pgbroadcaster.testsupport.RestartablePostgresServer;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Fault: the database server stops and starts again on the same port and data directory, as a restart, an
+ * upgrade or a failover to the same address looks to its clients.
+ */
+class ServerRestartFaultTests {
+
+    private static final int RESTARTS = 3;
+
+    private final String channel = Broadcasting.channel();
+
+    @Test
+    void deliveryResumesAfterEveryRestartAndNothingCommittedWhileConnectedIsLostOrDuplicated() {
+        try (RestartablePostgresServer server = RestartablePostgresServer.create().start()) {
+            new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(PgBroadcasterAutoConfiguration.class))
+                .withPropertyValues(server.datasourceProperties())
+                .withPropertyValues("pg.broadcaster.channel=" + this.channel, "pg.broadcaster.reconnect.initial-delay=50ms",
+                        "pg.broadcaster.reconnect.max-delay=1s")
+                .withUserConfiguration(DeliveryRecorder.class)
+                .run((context) -> {
+                    DeliveryRecorder recorder = context.getBean(DeliveryRecorder.class);
+                    DeliveryAudit audit = new DeliveryAudit(
+                            new NumberedSender(server.jdbcUrl(), server.username(), "", this.channel), recorder);
+                    List<Duration> restarts = new ArrayList<>();
+                    for (int i = 0; i < RESTARTS; i++) {
+                        audit.letFlow(50);
+                        long injected = audit.faultInjected();
+                        server.stop();
+                        long starting = System.nanoTime();
+                        server.start();
+                        restarts.add(Duration.ofNanos(System.nanoTime() - starting));
+                        audit.recovered(injected);
+                    }
+                    audit.letFlow(50);
+                    DeliveryAudit.Result result = audit.finish();
+                    result.assertExactlyOnceWhileConnected();
+                    assertThat(context.getBean(BroadcasterStatistics.class).reconnects()).isEqualTo(RESTARTS);
+                    ReliabilityFigures.fault(2, "PostgreSQL stopped (fast shutdown) and started again on the same port and "
+                            + "data directory, " + RESTARTS + " times while notifications flow", "the stop (the server's own "
+                            + "restart took " + ReliabilityReport.median(restarts).toMillis() + " ms of it, median)", result);
+                });
+        }
+    }
+
+}

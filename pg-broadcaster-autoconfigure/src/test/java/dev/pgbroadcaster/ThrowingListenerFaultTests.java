@@ -1,0 +1,90 @@
+package dev.pgbroadcaster;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.pgbroadcaster.testsupport.TestDatabase;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.annotation.Order;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Fault: an event listener that throws, on every 25th notification and on every connected event (a resync
+ * that fails), while the connection is also lost once.
+ */
+class ThrowingListenerFaultTests {
+
+    private final String channel = Broadcasting.channel();
+
+    private final String applicationName = TestDatabase.uniqueName("throwing_fault");
+
+    @Test
+    void otherListenersGetEveryNotificationAndEveryThrowIsCounted() {
+        Broadcasting.application(this.channel)
+            .withPropertyValues("pg.broadcaster.application-name=" + this.applicationName,
+                    "pg.broadcaster.reconnect.initial-delay=50ms")
+            .withUserConfiguration(Throwing.class, DeliveryRecorder.class)
+            .run((context) -> {
+                DeliveryRecorder recorder = context.getBean(DeliveryRecorder.class);
+                TestDatabase database = TestDatabase.get();
+                DeliveryAudit audit = new DeliveryAudit(
+                        new NumberedSender(database.jdbcUrl(), database.username(), database.password(), this.channel), recorder);
+                audit.letFlow(150);
+                long injected = audit.faultInjected();
+                assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
+                audit.recovered(injected);
+                audit.letFlow(150);
+                DeliveryAudit.Result result = audit.finish();
+                result.assertExactlyOnceWhileConnected();
+
+                Throwing throwing = context.getBean(Throwing.class);
+                BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
+                assertThat(throwing.connectedEvents.get()).isEqualTo(2);
+                int throwsInjected = throwing.thrown.get();
+                long multiplesOfTwentyFive = recorder.arrivals().stream().filter((number) -> number % 25 == 0).count();
+                assertThat(throwing.notificationThrows.get()).isEqualTo(multiplesOfTwentyFive);
+                assertThat(throwsInjected).isEqualTo(multiplesOfTwentyFive + 2);
+                assertThat(statistics.listenerErrors()).isEqualTo(throwsInjected);
+                assertThat(statistics.published()).isEqualTo(result.delivered());
+                ReliabilityFigures.fault(5, "An event listener throws on every 25th notification and on every "
+                        + "BroadcasterConnectedEvent; the connection is lost once meanwhile", "", throwsInjected,
+                        throwsInjected, List.of(), result.sent(), result.delivered(), result.lost(), result.duplicates(),
+                        "the other listener got every notification; " + throwsInjected + " throws counted in listenerErrors; "
+                                + result.lost() + " lost around the one lost connection");
+            });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Throwing {
+
+        final AtomicInteger thrown = new AtomicInteger();
+
+        final AtomicInteger notificationThrows = new AtomicInteger();
+
+        final AtomicInteger connectedEvents = new AtomicInteger();
+
+        @EventListener
+        @Order(1)
+        void on(ChangeNotification notification) {
+            if (NumberedSender.number(notification) % 25 == 0) {
+                this.thrown.incrementAndGet();
+                this.notificationThrows.incrementAndGet();
+                throw new IllegalStateException("listener failure on purpose");
+            }
+        }
+
+        @EventListener
+        @Order(1)
+        void on(BroadcasterConnectedEvent event) {
+            this.connectedEvents.incrementAndGet();
+            this.thrown.incrementAndGet();
+            throw new IllegalStateException("resync failure on purpose");
+        }
+
+    }
+
+}
