@@ -1,51 +1,70 @@
 package dev.pgbroadcaster;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 
 import static dev.pgbroadcaster.Broadcasting.change;
 import static dev.pgbroadcaster.Broadcasting.send;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 class InvalidPayloadTests {
 
-    private static final List<String> INVALID = List.of("not json", "", "   ", "null", "[]", "42", "\"text\"",
-            "{\"schema\":\"public\",\"table\":\"t\"", "{\"schema\":\"public\",\"table\":\"t\",\"action\":\"INSERT\"} trailing",
-            "{}", "{\"table\":\"t\",\"action\":\"INSERT\"}", "{\"schema\":\"public\",\"table\":\"\",\"action\":\"INSERT\"}",
-            "{\"schema\":\"public\",\"table\":null,\"action\":\"INSERT\"}",
-            "{\"schema\":1,\"table\":\"t\",\"action\":\"INSERT\"}",
-            "{\"schema\":\"public\",\"table\":[\"t\"],\"action\":\"INSERT\"}",
-            "{\"schema\":\"public\",\"table\":{\"name\":\"t\"},\"action\":\"INSERT\"}",
-            "{\"schema\":\"public\",\"table\":\"t\",\"action\":true}", "[".repeat(2000) + "]".repeat(2000));
-
     private final String channel = Broadcasting.channel();
 
     @Test
-    void invalidPayloadsAreDroppedAndCountedWhileValidOnesAroundThemArrive() {
+    void hostilePayloadsAmongValidOnesAreCountedOrDeliveredAndNeverStopTheListener() {
+        List<HostilePayloads.Hostile> corpus = HostilePayloads.all();
+        assertThat(corpus).hasSizeGreaterThanOrEqualTo(50);
+        assertThat(corpus).allSatisfy((hostile) -> assertThat(HostilePayloads.bytes(hostile.payload()))
+            .as(hostile.description()).isLessThanOrEqualTo(HostilePayloads.MAX_BYTES));
+        assertThat(corpus).filteredOn((hostile) -> HostilePayloads.bytes(hostile.payload()) == HostilePayloads.MAX_BYTES)
+            .hasSizeGreaterThanOrEqualTo(6);
         Broadcasting.application(this.channel).withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
             .run((context) -> {
-                List<ChangeNotification> valid = new ArrayList<>();
-                for (int i = 0; i < INVALID.size(); i++) {
-                    ChangeNotification notification = change("table_" + i, "INSERT");
-                    valid.add(notification);
-                    send(this.channel, notification);
-                    send(this.channel, INVALID.get(i));
-                }
-                ChangeNotification last = change("last", "DELETE");
-                valid.add(last);
-                send(this.channel, last);
+                List<ChangeNotification> expected = new ArrayList<>();
+                try (Connection connection = TestDatabase.get().connect();
+                        PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+                    for (int i = 0; i < corpus.size(); i++) {
+                        ChangeNotification around = change("around_" + i, "INSERT");
+                        notify(notify, around.toString());
+                        expected.add(around);
+                        HostilePayloads.Hostile hostile = corpus.get(i);
+                        notify(notify, hostile.payload());
+                        if (hostile.valid()) {
+                            expected.add(hostile.expected());
+                        }
+                    }
+                    ChangeNotification last = change("last", "DELETE");
+                    notify(notify, last.toString());
+                    expected.add(last);
 
-                Inbox<ChangeNotification> inbox = context.getBean(EventListenerDeliveryTests.Collecting.class).inbox;
-                assertThat(inbox.upTo(last)).isEqualTo(valid);
+                    Inbox<ChangeNotification> inbox = context.getBean(EventListenerDeliveryTests.Collecting.class).inbox;
+                    assertThat(inbox.upTo(last)).isEqualTo(expected);
+                }
                 BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
+                int invalid = (int) corpus.stream().filter((hostile) -> !hostile.valid()).count();
                 // Counted once publishing returns, just after the listener handed the last one over.
-                await().atMost(Inbox.DEADLINE).until(() -> statistics.published() == valid.size());
-                assertThat(statistics.invalid()).isEqualTo(INVALID.size());
-                assertThat(statistics.received()).isEqualTo(INVALID.size() + valid.size());
+                await().atMost(Inbox.DEADLINE).until(() -> statistics.published() == expected.size());
+                assertThat(statistics.invalid()).isEqualTo(invalid);
+                assertThat(statistics.received()).isEqualTo(2L * corpus.size() + 1);
+                assertThat(statistics.connected()).isTrue();
+                ReliabilityFigures.hostilePayloads(corpus.size(), invalid, corpus.size() + 1);
             });
+    }
+
+    @Test
+    void postgresqlRefusesAPayloadOfEightThousandBytesSoSevenThousandNineHundredNinetyNineIsTheLargest() {
+        assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> send(this.channel, "x".repeat(8000)))
+            .havingRootCause()
+            .withMessageContaining("payload string too long");
     }
 
     @Test
@@ -58,6 +77,12 @@ class InvalidPayloadTests {
                     .isEqualTo(new ChangeNotification("sales", "orders", "UPDATE"));
                 assertThat(context.getBean(BroadcasterStatistics.class).invalid()).isZero();
             });
+    }
+
+    private void notify(PreparedStatement notify, String payload) throws SQLException {
+        notify.setString(1, this.channel);
+        notify.setString(2, payload);
+        notify.execute();
     }
 
 }

@@ -61,15 +61,24 @@ final class ReliabilityFigures {
     }
 
     /**
-     * Records the hostile inputs tried.
+     * Records the hostile payloads tried.
      */
-    static void hostileInputs(int payloads, int invalid, int validAround, int channelNames) {
+    static void hostilePayloads(int payloads, int invalid, int validAround) {
         Properties row = new Properties();
         row.setProperty("payloads", String.valueOf(payloads));
         row.setProperty("invalid", String.valueOf(invalid));
         row.setProperty("validAround", String.valueOf(validAround));
-        row.setProperty("channelNames", String.valueOf(channelNames));
-        write("hostile-inputs.properties", row);
+        write("hostile-payloads.properties", row);
+    }
+
+    /**
+     * Records the hostile channel names tried.
+     */
+    static void hostileChannelNames(int listened, int refused) {
+        Properties row = new Properties();
+        row.setProperty("listened", String.valueOf(listened));
+        row.setProperty("refused", String.valueOf(refused));
+        write("hostile-channel-names.properties", row);
     }
 
     private static void environment() {

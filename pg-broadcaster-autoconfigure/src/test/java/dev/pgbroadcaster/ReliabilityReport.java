@@ -50,7 +50,8 @@ public final class ReliabilityReport {
         }
         faults.sort(Comparator.comparingInt((row) -> Integer.parseInt(row.getProperty("order"))));
         Properties environment = load(figures.resolve("environment.properties"));
-        Properties hostile = load(figures.resolve("hostile-inputs.properties"));
+        Properties payloads = load(figures.resolve("hostile-payloads.properties"));
+        Properties channelNames = load(figures.resolve("hostile-channel-names.properties"));
 
         StringBuilder text = new StringBuilder();
         text.append("# Reliability report\n\n");
@@ -102,16 +103,16 @@ public final class ReliabilityReport {
                 + "dropped was counted in `BroadcasterStatistics`.\n");
         text.append("- **duplicates**: notifications that arrived more than once.\n\n");
         text.append("## Hostile input\n\n");
-        text.append("- ").append(hostile.getProperty("payloads")).append(" hostile payloads (truncated and malformed "
-                + "JSON, wrong types, arrays, nulls, empty and blank, 7,999-byte payloads, nesting past Jackson's limit, "
-                + "unicode and control characters) sent interleaved with ").append(hostile.getProperty("validAround"))
-            .append(" valid notifications: ").append(hostile.getProperty("invalid"))
-            .append(" were invalid, each dropped and counted in `invalid()`; the rest were odd but valid and delivered; "
-                    + "every valid notification arrived, in order, and the listener never stopped.\n");
-        text.append("- ").append(hostile.getProperty("channelNames")).append(" hostile channel names (quotes, spaces, "
-                + "dots, unicode, control characters, SQL fragments, 63-byte multi-byte names) listened on and delivered "
-                + "as written; names longer than PostgreSQL keeps (64 bytes and more) refused at startup naming the "
-                + "property.\n");
+        text.append("- ").append(payloads.getProperty("payloads")).append(" hostile payloads (truncated and malformed "
+                + "JSON, wrong types, arrays, nulls, empty and blank, 7,999-byte payloads, nesting past the parser's limit, "
+                + "unicode and control characters), each sent after one of ").append(payloads.getProperty("validAround"))
+            .append(" valid notifications: the ").append(payloads.getProperty("invalid"))
+            .append(" invalid ones were dropped and each counted in `invalid()`, the odd but valid ones were delivered as "
+                    + "written, every valid notification arrived in order, and the listener never stopped.\n");
+        text.append("- ").append(channelNames.getProperty("listened")).append(" hostile channel names (quotes, spaces, "
+                + "dots, unicode, control characters, SQL fragments, a 63-byte multi-byte name) listened on at once and "
+                + "each delivered to as written; ").append(channelNames.getProperty("refused"))
+            .append(" names PostgreSQL would truncate or reject refused at startup, naming the property.\n");
         return text.toString();
     }
 
