@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * delivered and lost.
  * <p>
  * The listener counts as connected from the moment a {@link BroadcasterConnectedEvent} arrives (LISTEN was issued
- * before it) until a fault is injected. Before each fault the audit waits until the last notification confirmed
+ * before it) until a fault is injected; a notification counts as committed in that time when it was sent after the
+ * event arrived. Before each fault the audit waits until the last notification confirmed
  * so far has arrived, and takes that number as the end of the connected stretch: what the sender commits
  * between that moment and the fault, and during the fault, may be lost, since LISTEN/NOTIFY delivers at most
  * once.
@@ -102,12 +103,15 @@ final class DeliveryAudit {
             }
             previous = number;
         }
+        // Sent after the connected event arrived means committed after LISTEN; a commit that merely returned after
+        // it may have happened before LISTEN on a busy machine.
+        Map<Long, Long> sentAt = this.sender.sentAt();
         TreeSet<Long> missedWhileConnected = new TreeSet<>();
         for (int stretch = 0; stretch < this.stretchEnds.size(); stretch++) {
             long start = connectedAfter(connected, (stretch == 0) ? Long.MIN_VALUE : this.faults.get(stretch - 1));
             long end = this.stretchEnds.get(stretch);
-            confirmedAt.forEach((number, committed) -> {
-                if (committed - start > 0 && number <= end && !seen.contains(number)) {
+            sentAt.forEach((number, sent) -> {
+                if (sent - start > 0 && number <= end && !seen.contains(number)) {
                     missedWhileConnected.add(number);
                 }
             });
@@ -117,7 +121,8 @@ final class DeliveryAudit {
             long start = connectedAfter(connected, (fault == 0) ? Long.MIN_VALUE : this.faults.get(fault - 1));
             long injected = this.faults.get(fault);
             lostBeforeFault += confirmedAt.entrySet().stream()
-                .filter((entry) -> entry.getValue() - start > 0 && entry.getValue() - injected < 0 && !seen.contains(entry.getKey()))
+                .filter((entry) -> sentAt.get(entry.getKey()) - start > 0 && entry.getValue() - injected < 0
+                        && !seen.contains(entry.getKey()))
                 .count();
         }
         long delivered = confirmedAt.keySet().stream().filter(seen::contains).count();

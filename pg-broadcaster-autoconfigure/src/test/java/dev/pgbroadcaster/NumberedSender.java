@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.pgbroadcaster.testsupport.TestDatabase;
+
 /**
  * Sends numbered notifications, one per transaction, about a thousand a second at most, on a thread of its own
  * until closed, and records when each commit returned. A send that fails (the server is down or restarting)
@@ -29,6 +31,8 @@ final class NumberedSender implements AutoCloseable {
 
     private final Map<Long, Long> confirmedAt = new ConcurrentHashMap<>();
 
+    private final Map<Long, Long> sentAt = new ConcurrentHashMap<>();
+
     private final AtomicLong lastConfirmed = new AtomicLong();
 
     private final AtomicLong failures = new AtomicLong();
@@ -47,6 +51,14 @@ final class NumberedSender implements AutoCloseable {
         this.thread = new Thread(this::run, "numbered-sender");
         this.thread.setDaemon(true);
         this.thread.start();
+    }
+
+    /**
+     * Starts sending on {@code channel} of the test database.
+     */
+    static NumberedSender toTestDatabase(String channel) {
+        TestDatabase database = TestDatabase.get();
+        return new NumberedSender(database.jdbcUrl(), database.username(), database.password(), channel);
     }
 
     static ChangeNotification notification(long number) {
@@ -70,6 +82,14 @@ final class NumberedSender implements AutoCloseable {
         return this.confirmedAt;
     }
 
+    /**
+     * When each confirmed number was sent, before its statement left ({@link System#nanoTime()}): its commit
+     * happened after that, and before {@link #confirmedAt()}.
+     */
+    Map<Long, Long> sentAt() {
+        return this.sentAt;
+    }
+
     long failures() {
         return this.failures.get();
     }
@@ -79,8 +99,10 @@ final class NumberedSender implements AutoCloseable {
         while (!this.stopped) {
             number++;
             try {
+                long sending = System.nanoTime();
                 send(number);
                 long now = System.nanoTime();
+                this.sentAt.put(number, sending);
                 this.confirmedAt.put(number, now);
                 this.lastConfirmed.set(number);
             }
