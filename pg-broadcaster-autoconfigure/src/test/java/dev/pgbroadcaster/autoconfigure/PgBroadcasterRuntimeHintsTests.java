@@ -1,5 +1,7 @@
 package dev.pgbroadcaster.autoconfigure;
 
+import dev.pgbroadcaster.BroadcasterConnectedEvent;
+import dev.pgbroadcaster.BroadcasterDisconnectedEvent;
 import dev.pgbroadcaster.ChangeNotification;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +34,14 @@ class PgBroadcasterRuntimeHintsTests {
         assertThat(this.hints.reflection().getTypeHint(ChangeNotification.class).methods())
             .extracting(ExecutableHint::getName)
             .contains("schema", "table", "action");
+    }
+
+    @Test
+    void eventListenerConditionsCanReadTheConnectionEvents() {
+        for (Class<?> event : new Class<?>[] { BroadcasterConnectedEvent.class, BroadcasterDisconnectedEvent.class }) {
+            assertThat(RuntimeHintsPredicates.reflection().onType(event)
+                .withMemberCategories(MemberCategory.INVOKE_PUBLIC_METHODS)).accepts(this.hints);
+        }
     }
 
     @Test
