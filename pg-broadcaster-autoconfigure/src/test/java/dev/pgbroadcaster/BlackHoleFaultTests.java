@@ -33,9 +33,8 @@ class BlackHoleFaultTests {
             .withUserConfiguration(DeliveryRecorder.class)
             .run((context) -> {
                 DeliveryRecorder recorder = context.getBean(DeliveryRecorder.class);
-                TestDatabase database = TestDatabase.get();
                 DeliveryAudit audit = new DeliveryAudit(
-                        new NumberedSender(database.jdbcUrl(), database.username(), database.password(), this.channel), recorder);
+                        NumberedSender.toTestDatabase(this.channel), recorder);
                 for (int i = 0; i < FAULTS; i++) {
                     audit.letFlow(50);
                     long injected = audit.faultInjected();

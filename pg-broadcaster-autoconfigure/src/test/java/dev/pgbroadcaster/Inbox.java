@@ -48,14 +48,7 @@ final class Inbox<T> {
      * Returns everything that arrives up to and including the first item equal to {@code last}.
      */
     List<T> upTo(T last) {
-        List<T> items = new ArrayList<>();
-        T item;
-        do {
-            item = next();
-            items.add(item);
-        }
-        while (!item.equals(last));
-        return items;
+        return upToFirst(last::equals);
     }
 
     /**

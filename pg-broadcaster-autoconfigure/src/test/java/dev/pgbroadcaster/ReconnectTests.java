@@ -3,9 +3,6 @@ package dev.pgbroadcaster;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 
@@ -42,7 +39,7 @@ class ReconnectTests {
                 assertThat(statistics.reconnects()).isZero();
                 assertThat(statistics.lastNotificationAt()).isNotNull();
 
-                assertThat(terminateListenerSession()).isTrue();
+                assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
                 // Until it is back, notifications are lost: keep sending until one arrives.
                 ChangeNotification after = change("after", "INSERT");
                 await().atMost(Inbox.DEADLINE).pollInterval(Duration.ofMillis(100)).until(() -> {
@@ -77,18 +74,6 @@ class ReconnectTests {
                 assertThat(context.getBean(BroadcasterStatistics.class).connected()).isFalse();
                 assertThat(ListenerSessions.threads()).noneMatch((thread) -> thread.getName().equals("pg-broadcaster-listener"));
             });
-    }
-
-    private boolean terminateListenerSession() throws SQLException {
-        try (Connection connection = TestDatabase.get().connect();
-                PreparedStatement statement = connection.prepareStatement(
-                        "SELECT bool_and(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?")) {
-            statement.setString(1, this.applicationName);
-            try (ResultSet result = statement.executeQuery()) {
-                result.next();
-                return result.getBoolean(1);
-            }
-        }
     }
 
 }

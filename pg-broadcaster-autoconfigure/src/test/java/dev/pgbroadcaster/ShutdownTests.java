@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import dev.pgbroadcaster.testsupport.TestDatabase;
@@ -103,11 +102,7 @@ class ShutdownTests {
     }
 
     static Set<Thread> broadcasterThreads() {
-        return Thread.getAllStackTraces()
-            .keySet()
-            .stream()
-            .filter((thread) -> thread.isAlive() && thread.getName().startsWith("pg-broadcaster-"))
-            .collect(Collectors.toSet());
+        return ListenerSessions.threads();
     }
 
 }

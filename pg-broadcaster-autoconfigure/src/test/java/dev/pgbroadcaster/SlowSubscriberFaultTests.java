@@ -3,7 +3,6 @@ package dev.pgbroadcaster;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
-import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -40,9 +39,7 @@ class SlowSubscriberFaultTests {
                     SubscriptionTests.awaitQuietly(release);
                     subscriber.add(NumberedSender.number(notification));
                 });
-                TestDatabase database = TestDatabase.get();
-                NumberedSender sender = new NumberedSender(database.jdbcUrl(), database.username(), database.password(),
-                        this.channel);
+                NumberedSender sender = NumberedSender.toTestDatabase(this.channel);
                 SubscriptionTests.awaitQuietly(entered);
                 await().atMost(Inbox.DEADLINE).until(() -> sender.lastConfirmed() >= 300);
                 sender.close();

@@ -30,9 +30,8 @@ class ThrowingListenerFaultTests {
             .withUserConfiguration(Throwing.class, DeliveryRecorder.class)
             .run((context) -> {
                 DeliveryRecorder recorder = context.getBean(DeliveryRecorder.class);
-                TestDatabase database = TestDatabase.get();
                 DeliveryAudit audit = new DeliveryAudit(
-                        new NumberedSender(database.jdbcUrl(), database.username(), database.password(), this.channel), recorder);
+                        NumberedSender.toTestDatabase(this.channel), recorder);
                 audit.letFlow(150);
                 long injected = audit.faultInjected();
                 assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
