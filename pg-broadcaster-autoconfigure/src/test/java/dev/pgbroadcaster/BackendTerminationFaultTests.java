@@ -39,7 +39,8 @@ class BackendTerminationFaultTests {
                 assertThat(recorder.disconnected()).hasSize(FAULTS);
                 assertThat(context.getBean(BroadcasterStatistics.class).reconnects()).isEqualTo(FAULTS);
                 ReliabilityFigures.fault(1, "Listener session ended by the server (`pg_terminate_backend`), "
-                        + FAULTS + " times while notifications flow", "the termination", result);
+                        + FAULTS + " times while notifications flow", "the termination", result,
+                        "the lost ones were sent during the reconnects");
             });
     }
 

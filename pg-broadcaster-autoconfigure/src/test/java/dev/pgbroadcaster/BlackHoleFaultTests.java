@@ -48,7 +48,8 @@ class BlackHoleFaultTests {
                     .allSatisfy((lost) -> assertThat(lost.event().cause()).hasMessageContaining("liveness check"));
                 ReliabilityFigures.fault(3, "Network black hole on the listener connection (packets dropped both ways, "
                         + "no FIN, no RST), " + FAULTS + " times while notifications flow; liveness interval 1 s, timeout 1 s",
-                        "the black hole", result);
+                        "the black hole", result, "the lost ones were sent while the dead connection went unnoticed, up to "
+                                + "interval + timeout = 2 s each time");
             });
     }
 

@@ -72,7 +72,9 @@ class ReconnectTests {
                 assertThat(output.getOut()).contains("Gave up connecting", "after 4 attempts",
                         "pg.broadcaster.reconnect.max-attempts=3");
                 assertThat(context.getBean(BroadcasterStatistics.class).connected()).isFalse();
-                assertThat(ListenerSessions.threads()).noneMatch((thread) -> thread.getName().equals("pg-broadcaster-listener"));
+                // The listener thread ends right after it hands the event over.
+                await().atMost(Inbox.DEADLINE).until(() -> ListenerSessions.threads().stream()
+                    .noneMatch((thread) -> thread.getName().equals("pg-broadcaster-listener")));
             });
     }
 

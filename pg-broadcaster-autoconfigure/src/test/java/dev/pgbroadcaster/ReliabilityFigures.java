@@ -1,6 +1,7 @@
 package dev.pgbroadcaster;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -34,14 +35,18 @@ final class ReliabilityFigures {
      * @param fault what was injected
      * @param recoveryFrom the moment time to recover is measured from
      */
-    static void fault(int order, String fault, String recoveryFrom, DeliveryAudit.Result result) {
-        fault(order, fault, recoveryFrom, result.injected(), result.recovered(), result.recoveries(), result.sent(), result.delivered(),
-                result.lost(), result.duplicates(), (result.lostBeforeFault() > 0)
-                        ? result.lostBeforeFault() + " of the lost were committed in the instant between the last arrival "
-                                + "the test waited for and the fault"
-                        : "");
+    static void fault(int order, String fault, String recoveryFrom, DeliveryAudit.Result result, String note) {
+        fault(order, fault, recoveryFrom, result.injected(), result.recovered(), result.recoveries(), result.sent(),
+                result.delivered(), result.lost(), result.duplicates(), note);
+        Properties row = read("fault-" + order + ".properties");
+        row.setProperty("lostBeforeFault", String.valueOf(result.lostBeforeFault()));
+        write("fault-" + order + ".properties", row);
     }
 
+    /**
+     * Records one kind of fault, whose figures the test worked out itself.
+     * @param recovered how many times delivery resumed, or -1 where that does not apply
+     */
     static void fault(int order, String fault, String recoveryFrom, int injected, int recovered, List<Duration> recoveries,
             long sent, long delivered, long lost, long duplicates, String note) {
         Properties row = new Properties();
@@ -95,6 +100,17 @@ final class ReliabilityFigures {
         environment.setProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         environment.setProperty("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
         write("environment.properties", environment);
+    }
+
+    private static Properties read(String name) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(DIRECTORY.resolve(name), StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        return properties;
     }
 
     private static void write(String name, Properties properties) {

@@ -63,7 +63,7 @@ public final class ReliabilityReport {
         text.append("Last run: ").append(LocalDate.now(ZoneOffset.UTC)).append(", PostgreSQL ")
             .append(environment.getProperty("postgres")).append(" (embedded), Java ").append(environment.getProperty("java"))
             .append(", ").append(environment.getProperty("os")).append(", ").append(environment.getProperty("cores"))
-            .append(" cores, with a build of other modules running alongside at times.\n\n");
+            .append(" cores.\n\n");
         text.append("## Faults\n\n");
         text.append("| # | fault injected | injected | recovered | time to recover: median | max | measured from | sent | "
                 + "delivered | lost | duplicates | notes |\n");
@@ -74,7 +74,7 @@ public final class ReliabilityReport {
             text.append("| ").append(++number)
                 .append(" | ").append(row.getProperty("fault"))
                 .append(" | ").append(row.getProperty("injected"))
-                .append(" | ").append(row.getProperty("recovered"))
+                .append(" | ").append(row.getProperty("recovered").startsWith("-") ? "n/a" : row.getProperty("recovered"))
                 .append(" | ").append(recoveries.isEmpty() ? "n/a" : millis(median(recoveries)))
                 .append(" | ").append(recoveries.isEmpty() ? "n/a" : millis(recoveries.stream().max(Comparator.naturalOrder()).get()))
                 .append(" | ").append(row.getProperty("recoveryFrom").isEmpty() ? "n/a" : row.getProperty("recoveryFrom"))
@@ -101,6 +101,12 @@ public final class ReliabilityReport {
                 + "listener was connected (from its `BroadcasterConnectedEvent` until the fault) arrived exactly once and "
                 + "in order; the suite asserts it. In rows 6 to 10 what the overflow policy or the shutdown timeout "
                 + "dropped was counted in `BroadcasterStatistics`.\n");
+        long lostBeforeFault = faults.stream()
+            .mapToLong((row) -> Long.parseLong(row.getProperty("lostBeforeFault", "0")))
+            .sum();
+        text.append("  Of the notifications lost in rows 1 to 5, ").append(lostBeforeFault)
+            .append(" had been committed before the fault was injected (the suite waits until the last confirmed one "
+                    + "has arrived, then injects the fault at once).\n");
         text.append("- **duplicates**: notifications that arrived more than once.\n\n");
         text.append("## Hostile input\n\n");
         text.append("- ").append(payloads.getProperty("payloads")).append(" hostile payloads (truncated and malformed "
