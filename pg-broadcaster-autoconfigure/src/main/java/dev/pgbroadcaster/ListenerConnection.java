@@ -2,6 +2,7 @@ package dev.pgbroadcaster;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,7 +76,13 @@ final class ListenerConnection {
                 connection.setAutoCommit(true);
             }
             // Bounds every round trip from now on; a read for notifications sets its own, shorter, timeout.
-            connection.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, settings.livenessTimeout().toMillis()));
+            try {
+                connection.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, settings.livenessTimeout().toMillis()));
+            }
+            catch (SQLFeatureNotSupportedException ex) {
+                logger.warn("The listener connection from " + factory.description() + " takes no network timeout, so "
+                        + "pg.broadcaster.liveness.timeout cannot bound its round trips; use a PostgreSQL JDBC connection");
+            }
             String probeChannel = PROBE_PREFIX + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
             List<String> listened = new ArrayList<>(channels);
             listened.add(probeChannel);

@@ -7,6 +7,10 @@ import java.sql.SQLException;
  * Opens the dedicated connection the broadcaster listens on. It must be a new PostgreSQL (pgjdbc) connection
  * that nobody else uses, never one borrowed from a pool. Define a bean of this type to take over how it is
  * opened, for example to fetch credentials from a vault.
+ * <p>
+ * An attempt must end, successfully or not, in bounded time even when the server accepts the connection and
+ * never answers: give the driver a {@code socketTimeout}, as the default factory does. The listener bounds each
+ * round trip itself once the connection is open.
  */
 @FunctionalInterface
 public interface ListenerConnectionFactory {
