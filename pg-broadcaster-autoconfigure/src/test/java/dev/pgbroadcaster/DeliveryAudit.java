@@ -46,7 +46,7 @@ final class DeliveryAudit {
      */
     void letFlow(int count) {
         long target = this.sender.lastConfirmed() + count;
-        Awaitility.await().atMost(Inbox.DEADLINE).until(() -> this.sender.lastConfirmed() >= target);
+        Awaitility.await().atMost(NumberedSender.DEADLINE).until(() -> this.sender.lastConfirmed() >= target);
     }
 
     /**

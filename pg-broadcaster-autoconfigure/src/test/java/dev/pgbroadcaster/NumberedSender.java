@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,9 @@ import dev.pgbroadcaster.testsupport.TestDatabase;
  * is not counted as sent; the sender reconnects and goes on.
  */
 final class NumberedSender implements AutoCloseable {
+
+    /** How long a test may wait for the sender: on a loaded machine each commit can take tens of milliseconds. */
+    static final Duration DEADLINE = Duration.ofSeconds(30);
 
     private static final String TABLE_PREFIX = "n";
 

@@ -41,7 +41,7 @@ class SlowSubscriberFaultTests {
                 });
                 NumberedSender sender = NumberedSender.toTestDatabase(this.channel);
                 SubscriptionTests.awaitQuietly(entered);
-                await().atMost(Inbox.DEADLINE).until(() -> sender.lastConfirmed() >= 300);
+                await().atMost(NumberedSender.DEADLINE).until(() -> sender.lastConfirmed() >= 200);
                 sender.close();
                 long sent = sender.lastConfirmed();
                 if (policy.equals("block")) {
