@@ -28,7 +28,7 @@ class BlackHoleFaultTests {
     void aSilentlyDeadConnectionIsNoticedWithinTheLivenessBoundAndReplaced() {
         Broadcasting.application(this.channel)
             .withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl(), "pg.broadcaster.liveness.interval=1s",
-                    "pg.broadcaster.liveness.timeout=1s", "pg.broadcaster.reconnect.initial-delay=50ms",
+                    "pg.broadcaster.liveness.timeout=2s", "pg.broadcaster.reconnect.initial-delay=50ms",
                     "pg.broadcaster.reconnect.max-delay=1s")
             .withUserConfiguration(DeliveryRecorder.class)
             .run((context) -> {
@@ -47,9 +47,9 @@ class BlackHoleFaultTests {
                 assertThat(recorder.disconnected()).hasSize(FAULTS)
                     .allSatisfy((lost) -> assertThat(lost.event().cause()).hasMessageContaining("liveness check"));
                 ReliabilityFigures.fault(3, "Network black hole on the listener connection (packets dropped both ways, "
-                        + "no FIN, no RST), " + FAULTS + " times while notifications flow; liveness interval 1 s, timeout 1 s",
+                        + "no FIN, no RST), " + FAULTS + " times while notifications flow; liveness interval 1 s, timeout 2 s",
                         "the black hole", result, "the lost ones were sent while the dead connection went unnoticed, up to "
-                                + "interval + timeout = 2 s each time");
+                                + "interval + timeout = 3 s each time");
             });
     }
 

@@ -37,7 +37,7 @@ class DeliveryProbeTests {
     void whenNotificationsDoNotComeBackAWarningNamesTransactionPoolingAndTheProperty(CapturedOutput output) {
         this.proxy.dropNotifications(true);
         Broadcasting.application(this.channel)
-            .withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl(), "pg.broadcaster.liveness.timeout=300ms")
+            .withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl(), "pg.broadcaster.liveness.timeout=1s")
             .run((context) -> {
                 assertThat(context).hasNotFailed();
                 await().atMost(Inbox.DEADLINE).until(() -> output.getOut().contains(WARNING));
