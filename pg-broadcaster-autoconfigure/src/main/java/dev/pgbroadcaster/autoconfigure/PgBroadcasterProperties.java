@@ -55,6 +55,12 @@ public class PgBroadcasterProperties {
      */
     private Duration shutdownTimeout = Duration.ofSeconds(10);
 
+    /**
+     * Whether the listener connection reads through pg-broadcaster's low-latency socket, which spares each
+     * wake-up the PostgreSQL driver's 1 ms wait. A 'socketFactory' named in the URL is kept regardless.
+     */
+    private boolean lowLatencySocket = true;
+
     private final Dispatch dispatch = new Dispatch();
 
     public boolean isEnabled() {
@@ -119,6 +125,14 @@ public class PgBroadcasterProperties {
 
     public void setShutdownTimeout(Duration shutdownTimeout) {
         this.shutdownTimeout = shutdownTimeout;
+    }
+
+    public boolean isLowLatencySocket() {
+        return this.lowLatencySocket;
+    }
+
+    public void setLowLatencySocket(boolean lowLatencySocket) {
+        this.lowLatencySocket = lowLatencySocket;
     }
 
     public Dispatch getDispatch() {
