@@ -50,7 +50,8 @@ final class ListenerConnectionSettings {
         if (!StringUtils.hasText(applicationName)) {
             throw new InvalidBroadcasterPropertyException("pg.broadcaster.application-name", "must not be blank");
         }
-        return new JdbcListenerConnectionFactory(url, username, password, applicationName);
+        return new JdbcListenerConnectionFactory(url, username, password, applicationName,
+                properties.isLowLatencySocket());
     }
 
     private static Source applicationSource(ListableBeanFactory beanFactory, Environment environment) {

@@ -61,6 +61,12 @@ public class PgBroadcasterProperties {
      */
     private boolean failFast = false;
 
+    /**
+     * Whether the listener connection reads through pg-broadcaster's low-latency socket, which spares each
+     * wake-up the PostgreSQL driver's 1 ms wait. A 'socketFactory' named in the URL is kept regardless.
+     */
+    private boolean lowLatencySocket = true;
+
     private final Dispatch dispatch = new Dispatch();
 
     private final Reconnect reconnect = new Reconnect();
@@ -129,6 +135,14 @@ public class PgBroadcasterProperties {
 
     public void setShutdownTimeout(Duration shutdownTimeout) {
         this.shutdownTimeout = shutdownTimeout;
+    }
+
+    public boolean isLowLatencySocket() {
+        return this.lowLatencySocket;
+    }
+
+    public void setLowLatencySocket(boolean lowLatencySocket) {
+        this.lowLatencySocket = lowLatencySocket;
     }
 
     public Dispatch getDispatch() {

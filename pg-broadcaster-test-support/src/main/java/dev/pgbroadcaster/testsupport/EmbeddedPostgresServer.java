@@ -31,6 +31,24 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a new server like {@link #start()} that also accepts TLS ({@code ssl=on}) with a throw-away
+     * self-signed certificate; connect with {@code sslmode=require}, which encrypts without verifying it.
+     */
+    public static EmbeddedPostgresServer startWithTls() {
+        SelfSignedCertificate certificate = SelfSignedCertificate.create();
+        try {
+            return new EmbeddedPostgresServer(EmbeddedPostgres.builder()
+                .setServerConfig("ssl", "on")
+                .setServerConfig("ssl_cert_file", certificate.certificate().toString())
+                .setServerConfig("ssl_key_file", certificate.privateKey().toString())
+                .start());
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException("Could not start the embedded PostgreSQL server with TLS", ex);
+        }
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://localhost:" + this.postgres.getPort() + "/postgres";
     }
