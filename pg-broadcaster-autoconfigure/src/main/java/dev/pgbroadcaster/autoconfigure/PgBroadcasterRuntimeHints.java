@@ -3,6 +3,7 @@ package dev.pgbroadcaster.autoconfigure;
 import dev.pgbroadcaster.BroadcasterConnectedEvent;
 import dev.pgbroadcaster.BroadcasterDisconnectedEvent;
 import dev.pgbroadcaster.ChangeNotification;
+import dev.pgbroadcaster.LowLatencySocketFactory;
 
 import org.springframework.aot.hint.BindingReflectionHintsRegistrar;
 import org.springframework.aot.hint.MemberCategory;
@@ -11,8 +12,9 @@ import org.springframework.aot.hint.RuntimeHintsRegistrar;
 
 /**
  * What an ahead-of-time compiled application needs to keep for pg-broadcaster: Jackson reads and writes
- * {@link ChangeNotification} reflectively, event listener conditions read the connection events reflectively, and
- * the trigger script is read from the classpath.
+ * {@link ChangeNotification} reflectively, event listener conditions read the connection events reflectively, the
+ * PostgreSQL driver creates the low-latency socket factory by name, and the trigger script is read from the
+ * classpath.
  */
 class PgBroadcasterRuntimeHints implements RuntimeHintsRegistrar {
 
@@ -25,6 +27,7 @@ class PgBroadcasterRuntimeHints implements RuntimeHintsRegistrar {
         // Their accessors are read by SpEL in @EventListener conditions, such as "#event.reconnect".
         hints.reflection().registerType(BroadcasterConnectedEvent.class, MemberCategory.INVOKE_PUBLIC_METHODS);
         hints.reflection().registerType(BroadcasterDisconnectedEvent.class, MemberCategory.INVOKE_PUBLIC_METHODS);
+        hints.reflection().registerType(LowLatencySocketFactory.class, MemberCategory.INVOKE_PUBLIC_CONSTRUCTORS);
     }
 
 }

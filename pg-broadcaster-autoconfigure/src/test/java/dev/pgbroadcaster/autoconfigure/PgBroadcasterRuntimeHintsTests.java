@@ -3,6 +3,7 @@ package dev.pgbroadcaster.autoconfigure;
 import dev.pgbroadcaster.BroadcasterConnectedEvent;
 import dev.pgbroadcaster.BroadcasterDisconnectedEvent;
 import dev.pgbroadcaster.ChangeNotification;
+import dev.pgbroadcaster.LowLatencySocketFactory;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.aot.hint.ExecutableHint;
@@ -42,6 +43,12 @@ class PgBroadcasterRuntimeHintsTests {
             assertThat(RuntimeHintsPredicates.reflection().onType(event)
                 .withMemberCategories(MemberCategory.INVOKE_PUBLIC_METHODS)).accepts(this.hints);
         }
+    }
+
+    @Test
+    void theDriverCanCreateTheLowLatencySocketFactoryByName() {
+        assertThat(RuntimeHintsPredicates.reflection().onType(LowLatencySocketFactory.class)
+            .withMemberCategories(MemberCategory.INVOKE_PUBLIC_CONSTRUCTORS)).accepts(this.hints);
     }
 
     @Test
