@@ -1,13 +1,17 @@
 package dev.pgbroadcaster;
 
+import java.util.Collection;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.PayloadApplicationEvent;
 import org.springframework.context.event.SimpleApplicationEventMulticaster;
 import org.springframework.context.support.AbstractApplicationContext;
+import org.springframework.core.ResolvableType;
 
 /**
  * Publishes notifications to the application's event listeners, one listener at a time, so that a listener
@@ -24,9 +28,9 @@ final class ApplicationEventDelivery {
 
     private final ApplicationContext context;
 
-    private final SimpleApplicationEventMulticaster multicaster;
+    private final Multicaster multicaster;
 
-    private ApplicationEventDelivery(ApplicationContext context, SimpleApplicationEventMulticaster multicaster) {
+    private ApplicationEventDelivery(ApplicationContext context, Multicaster multicaster) {
         this.context = context;
         this.multicaster = multicaster;
     }
@@ -38,7 +42,7 @@ final class ApplicationEventDelivery {
         if (!(context instanceof AbstractApplicationContext application)) {
             return new ApplicationEventDelivery(context, null);
         }
-        SimpleApplicationEventMulticaster multicaster = new SimpleApplicationEventMulticaster(application.getBeanFactory());
+        Multicaster multicaster = new Multicaster(application);
         multicaster.setErrorHandler((ex) -> {
             statistics.recordListenerError();
             logger.error("An application event listener threw while handling a pg-broadcaster event; "
@@ -54,6 +58,17 @@ final class ApplicationEventDelivery {
     }
 
     /**
+     * Returns whether any listener takes {@code event} as the payload of an application event.
+     */
+    boolean hasListenersFor(Object event) {
+        if (this.multicaster == null) {
+            return true;
+        }
+        PayloadApplicationEvent<Object> applicationEvent = new PayloadApplicationEvent<>(this.context, event);
+        return !this.multicaster.listenersFor(applicationEvent).isEmpty();
+    }
+
+    /**
      * Publishes a notification, or a connection event, as the payload of an application event.
      */
     void publish(Object event) {
@@ -63,6 +78,21 @@ final class ApplicationEventDelivery {
         else {
             this.context.publishEvent(event);
         }
+    }
+
+    /**
+     * Spring's multicaster, with the listeners it would call for an event within reach.
+     */
+    private static final class Multicaster extends SimpleApplicationEventMulticaster {
+
+        Multicaster(AbstractApplicationContext application) {
+            super(application.getBeanFactory());
+        }
+
+        Collection<ApplicationListener<?>> listenersFor(ApplicationEvent event) {
+            return getApplicationListeners(event, ResolvableType.forInstance(event));
+        }
+
     }
 
 }

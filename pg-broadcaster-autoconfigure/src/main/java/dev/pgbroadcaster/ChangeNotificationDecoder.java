@@ -40,7 +40,8 @@ final class ChangeNotificationDecoder {
             notification = this.reader.readValue(payload);
         }
         catch (IOException ex) {
-            throw new InvalidPayloadException("it is not a JSON object of the expected shape: " + firstLine(ex instanceof JsonProcessingException json ? json.getOriginalMessage() : ex.getMessage()));
+            throw new InvalidPayloadException("it is not a JSON object of the expected shape: "
+                    + PayloadDecoder.firstLine(ex instanceof JsonProcessingException json ? json.getOriginalMessage() : ex.getMessage()));
         }
         if (notification == null) {
             throw new InvalidPayloadException("it is JSON null");
@@ -55,22 +56,6 @@ final class ChangeNotificationDecoder {
         if (value == null || value.isBlank()) {
             throw new InvalidPayloadException("its \"" + field + "\" field is missing or blank");
         }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int newline = message.indexOf('\n');
-        return newline >= 0 ? message.substring(0, newline) : message;
-    }
-
-    static final class InvalidPayloadException extends Exception {
-
-        InvalidPayloadException(String reason) {
-            super(reason, null, false, false);
-        }
-
     }
 
 }

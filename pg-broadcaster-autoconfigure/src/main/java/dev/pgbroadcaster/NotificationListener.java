@@ -28,7 +28,7 @@ final class NotificationListener {
     /** What the listener hands over, in the order it happens. */
     interface Handler {
 
-        void handle(String channel, String payload);
+        void handle(String channel, String payload, int processId);
 
         void connected(BroadcasterConnectedEvent event);
 
@@ -164,7 +164,7 @@ final class NotificationListener {
 
     private void handle(PGNotification notification) {
         try {
-            this.handler.handle(notification.getName(), notification.getParameter());
+            this.handler.handle(notification.getName(), notification.getParameter(), notification.getPID());
         }
         catch (RuntimeException ex) {
             logger.error("Could not hand over a notification on channel " + ChannelNames.quote(notification.getName())

@@ -34,7 +34,7 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
 
     private final BroadcasterStatistics statistics;
 
-    private final ChangeNotificationDecoder decoder = new ChangeNotificationDecoder();
+    private PayloadDecoder decoder = PayloadDecoder.changeNotifications();
 
     private final Subscriptions subscriptions;
 
@@ -47,6 +47,9 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     private ApplicationContext applicationContext;
 
     private volatile ApplicationEventDelivery events;
+
+    // Publishing a RawNotification beside every decoded event costs a listener lookup; skipped when nobody listens.
+    private volatile boolean rawListened;
 
     private volatile BoundedExecutor dispatch;
 
@@ -96,6 +99,14 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         this.subscriptions = new Subscriptions(settings.subscriberQueueCapacity(), settings.overflowPolicy(), statistics);
     }
 
+    /**
+     * Sets what each channel's payloads are decoded to; by default every payload is a
+     * {@link ChangeNotification}. Takes effect the next time the broadcaster starts.
+     */
+    public void setPayloadDecoder(PayloadDecoder decoder) {
+        this.decoder = decoder;
+    }
+
     @Override
     public void setApplicationContext(ApplicationContext applicationContext) {
         this.applicationContext = applicationContext;
@@ -122,6 +133,7 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             }
             this.subscriptions.reopen();
             this.events = ApplicationEventDelivery.of(this.applicationContext, this.statistics);
+            this.rawListened = this.events.hasListenersFor(new RawNotification("", "", 0));
             this.dispatch = new BoundedExecutor("pg-broadcaster-dispatch-", this.settings.dispatchThreads(),
                     this.settings.dispatchQueueCapacity(), this.settings.overflowPolicy(), this::dropped);
             NotificationListener starting = new NotificationListener(this.connectionFactory, this.settings.channels(),
@@ -198,36 +210,44 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         this.subscriptions.closeAll(System.nanoTime());
     }
 
-    private void received(String channel, String payload) {
+    private void received(String channel, String payload, int processId) {
         this.statistics.recordReceived();
-        ChangeNotification notification;
+        Object decoded;
         try {
-            notification = this.decoder.decode(payload);
+            decoded = this.decoder.decode(channel, payload);
         }
-        catch (ChangeNotificationDecoder.InvalidPayloadException ex) {
+        catch (InvalidPayloadException ex) {
             this.statistics.recordInvalid();
             this.invalidWarning.warn(() -> "Dropped a notification on channel " + ChannelNames.quote(channel)
                     + " because " + ex.getMessage() + "; payload: " + excerpt(payload) + " ("
                     + this.statistics.invalid() + " invalid so far)", null);
             return;
         }
+        RawNotification raw = new RawNotification(channel, (payload != null) ? payload : "", processId);
         BoundedExecutor queue = this.dispatch;
         ApplicationEventDelivery delivery = this.events;
-        if (queue == null || !queue.submit(() -> dispatch(delivery, notification))) {
+        if (queue == null || !queue.submit(() -> dispatch(delivery, raw, decoded))) {
             this.statistics.recordUndelivered(1);
         }
     }
 
-    private void dispatch(ApplicationEventDelivery delivery, ChangeNotification notification) {
+    private void dispatch(ApplicationEventDelivery delivery, RawNotification raw, Object decoded) {
         try {
-            delivery.publish(notification);
+            if (decoded == null || this.rawListened) {
+                delivery.publish(raw);
+            }
+            if (decoded != null) {
+                delivery.publish(decoded);
+            }
             this.statistics.recordPublished();
         }
         catch (RuntimeException ex) {
             this.statistics.recordListenerError();
-            logger.error("Publishing " + notification + " failed", ex);
+            logger.error("Publishing " + ((decoded != null) ? decoded : raw) + " failed", ex);
         }
-        this.subscriptions.deliver(notification);
+        if (decoded instanceof ChangeNotification change) {
+            this.subscriptions.deliver(change);
+        }
     }
 
     private void dropped() {
@@ -272,8 +292,8 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     private final class ListenerHandler implements NotificationListener.Handler {
 
         @Override
-        public void handle(String channel, String payload) {
-            received(channel, payload);
+        public void handle(String channel, String payload, int processId) {
+            received(channel, payload, processId);
         }
 
         @Override

@@ -5,18 +5,23 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgbroadcaster.Broadcaster;
 import dev.pgbroadcaster.BroadcasterStatistics;
 import dev.pgbroadcaster.ChannelNames;
+import dev.pgbroadcaster.JacksonPayloadReader;
 import dev.pgbroadcaster.ListenerConnectionFactory;
+import dev.pgbroadcaster.PayloadReader;
 import dev.pgbroadcaster.PgBroadcaster;
 
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ImportRuntimeHints;
 import org.springframework.core.env.Environment;
@@ -26,7 +31,9 @@ import org.springframework.core.env.Environment;
  * connection and publishes each notification as an application event.
  */
 @AutoConfiguration(afterName = { "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
-        "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration" })
+        "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+        "org.springframework.boot.autoconfigure.jackson.JacksonAutoConfiguration",
+        "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration" })
 @ConditionalOnClass(name = { "org.postgresql.PGConnection", "com.fasterxml.jackson.databind.ObjectMapper" })
 @ConditionalOnProperty(prefix = "pg.broadcaster", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(PgBroadcasterProperties.class)
@@ -50,9 +57,15 @@ public class PgBroadcasterAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(Broadcaster.class)
     PgBroadcaster pgBroadcaster(PgBroadcasterProperties properties, ListenerConnectionFactory connectionFactory,
-            BroadcasterStatistics statistics) {
-        return new PgBroadcaster(connectionFactory, settings(properties), RecoveryProperties.settings(properties),
+            BroadcasterStatistics statistics, ObjectProvider<ObjectMapper> objectMapper, ApplicationContext context) {
+        PgBroadcaster.Settings settings = settings(properties);
+        PgBroadcaster broadcaster = new PgBroadcaster(connectionFactory, settings, RecoveryProperties.settings(properties),
                 statistics);
+        // The application's mapper, so its modules and settings apply to payload types.
+        PayloadReader reader = new JacksonPayloadReader(objectMapper.getIfAvailable(JacksonPayloadReader::defaultMapper));
+        broadcaster.setPayloadDecoder(
+                PayloadTypesProperties.decoder(properties, settings.channels(), reader, context.getClassLoader()));
+        return broadcaster;
     }
 
     static PgBroadcaster.Settings settings(PgBroadcasterProperties properties) {

@@ -73,6 +73,11 @@ public class PgBroadcasterProperties {
 
     private final Liveness liveness = new Liveness();
 
+    /**
+     * Payload types of the channels whose payloads are not ChangeNotifications.
+     */
+    private List<PayloadType> payloadTypes = new ArrayList<>();
+
     public boolean isEnabled() {
         return this.enabled;
     }
@@ -163,6 +168,14 @@ public class PgBroadcasterProperties {
 
     public Liveness getLiveness() {
         return this.liveness;
+    }
+
+    public List<PayloadType> getPayloadTypes() {
+        return this.payloadTypes;
+    }
+
+    public void setPayloadTypes(List<PayloadType> payloadTypes) {
+        this.payloadTypes = payloadTypes;
     }
 
     /**
@@ -270,6 +283,40 @@ public class PgBroadcasterProperties {
 
         public void setTimeout(Duration timeout) {
             this.timeout = timeout;
+        }
+
+    }
+
+    /**
+     * The payload type of one channel.
+     */
+    public static class PayloadType {
+
+        /**
+         * Channel whose payloads have this type; one of the channels pg-broadcaster listens on.
+         */
+        private String channel;
+
+        /**
+         * Fully qualified name of the class each payload is read as, with the application's Jackson
+         * ObjectMapper; or 'raw' to decode nothing and publish only RawNotification events.
+         */
+        private String type;
+
+        public String getChannel() {
+            return this.channel;
+        }
+
+        public void setChannel(String channel) {
+            this.channel = channel;
+        }
+
+        public String getType() {
+            return this.type;
+        }
+
+        public void setType(String type) {
+            this.type = type;
         }
 
     }

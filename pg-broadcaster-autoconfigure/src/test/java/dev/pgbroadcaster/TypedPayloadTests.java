@@ -1,0 +1,209 @@
+package dev.pgbroadcaster;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.pgbroadcaster.autoconfigure.InvalidBroadcasterPropertyException;
+import dev.pgbroadcaster.testsupport.TestDatabase;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+
+import static dev.pgbroadcaster.Broadcasting.change;
+import static dev.pgbroadcaster.Broadcasting.send;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Channels whose payloads are other types than {@link ChangeNotification}, and the {@link RawNotification}
+ * that accompanies every notification.
+ */
+class TypedPayloadTests {
+
+    private final String changes = Broadcasting.channel();
+
+    private final String orders = "order.events_" + Broadcasting.channel();
+
+    private final String text = Broadcasting.channel();
+
+    @Test
+    void aTypedChannelPublishesItsTypeAndTheOthersStayChangeNotifications() {
+        application().run((context) -> {
+            Listeners listeners = context.getBean(Listeners.class);
+            Inbox<ChangeNotification> subscriber = new Inbox<>();
+            context.getBean(Broadcaster.class).subscribe(subscriber::add);
+            send(this.orders, "{\"orderId\":7,\"trackingCode\":\"TRK-7\",\"note\":\"ignored\"}");
+            send(this.changes, change("orders", "UPDATE"));
+            assertThat(listeners.shipped.next()).isEqualTo(new OrderShipped(7, "TRK-7"));
+            assertThat(listeners.changes.next()).isEqualTo(change("orders", "UPDATE"));
+            // Subscribers take ChangeNotifications: the typed one never reached them.
+            assertThat(subscriber.next()).isEqualTo(change("orders", "UPDATE"));
+            assertThat(subscriber.isEmpty()).isTrue();
+            assertThat(listeners.changes.isEmpty()).isTrue();
+        });
+    }
+
+    @Test
+    void theApplicationsObjectMapperReadsTypedPayloads() {
+        application().withUserConfiguration(SnakeCaseMapper.class).run((context) -> {
+            send(this.orders, "{\"order_id\":8,\"tracking_code\":\"TRK-8\"}");
+            assertThat(context.getBean(Listeners.class).shipped.next()).isEqualTo(new OrderShipped(8, "TRK-8"));
+        });
+    }
+
+    @Test
+    void aPayloadThatIsNotTheChannelsTypeIsCountedAndTheOthersArrive() {
+        application().run((context) -> {
+            Listeners listeners = context.getBean(Listeners.class);
+            send(this.orders, "{\"orderId\":\"not a number\",\"trackingCode\":\"TRK-0\"}");
+            send(this.orders, "not json");
+            send(this.orders, "null");
+            send(this.orders, "{\"orderId\":9,\"trackingCode\":\"TRK-9\"}");
+            assertThat(listeners.shipped.next()).isEqualTo(new OrderShipped(9, "TRK-9"));
+            BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
+            assertThat(statistics.invalid()).isEqualTo(3);
+            assertThat(statistics.received()).isEqualTo(4);
+        });
+    }
+
+    @Test
+    void aRawChannelPublishesThePayloadAsWrittenAndDecodesNothing() throws Exception {
+        application().run((context) -> {
+            Listeners listeners = context.getBean(Listeners.class);
+            int sender = sendReturningProcessId(this.text, "plain text, not JSON");
+            assertThat(listeners.raw.next()).isEqualTo(new RawNotification(this.text, "plain text, not JSON", sender));
+            int second = sendReturningProcessId(this.text, "");
+            assertThat(listeners.raw.next()).isEqualTo(new RawNotification(this.text, "", second));
+            BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
+            await().atMost(Inbox.DEADLINE).until(() -> statistics.published() == 2);
+            assertThat(statistics.invalid()).isZero();
+            assertThat(listeners.changes.isEmpty()).isTrue();
+        });
+    }
+
+    @Test
+    void everyDeliveredNotificationComesWithItsRawForm() throws Exception {
+        application().run((context) -> {
+            Listeners listeners = context.getBean(Listeners.class);
+            ChangeNotification change = change("orders", "INSERT");
+            int sender = sendReturningProcessId(this.changes, change.toString());
+            assertThat(listeners.raw.next()).isEqualTo(new RawNotification(this.changes, change.toString(), sender));
+            assertThat(listeners.changes.next()).isEqualTo(change);
+            // An invalid payload is dropped whole: no raw form either.
+            send(this.changes, "not json");
+            int second = sendReturningProcessId(this.orders, "{\"orderId\":1,\"trackingCode\":\"TRK-1\"}");
+            assertThat(listeners.raw.next()).isEqualTo(
+                    new RawNotification(this.orders, "{\"orderId\":1,\"trackingCode\":\"TRK-1\"}", second));
+        });
+    }
+
+    @Test
+    void aTypeThatIsNotOnTheClasspathFailsStartupNamingTheProperty() {
+        application().withPropertyValues("pg.broadcaster.payload-types[2].channel=" + this.changes,
+                "pg.broadcaster.payload-types[2].type=com.example.Missing")
+            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.payload-types[2].type")
+                .hasMessageContaining("com.example.Missing"));
+    }
+
+    @Test
+    void aTypeForAChannelNotListenedOnFailsStartupNamingTheProperty() {
+        application().withPropertyValues("pg.broadcaster.payload-types[2].channel=elsewhere",
+                "pg.broadcaster.payload-types[2].type=raw")
+            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.payload-types[2].channel")
+                .hasMessageContaining("'elsewhere' is not one of the channels"));
+    }
+
+    @Test
+    void twoTypesForOneChannelFailStartup() {
+        application().withPropertyValues("pg.broadcaster.payload-types[2].channel=" + this.orders,
+                "pg.broadcaster.payload-types[2].type=raw")
+            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.payload-types[2].channel")
+                .hasMessageContaining("already has a payload type"));
+    }
+
+    @Test
+    void aMissingTypeFailsStartup() {
+        application().withPropertyValues("pg.broadcaster.payload-types[2].channel=" + this.changes)
+            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.payload-types[2].type must be"));
+    }
+
+    private ApplicationContextRunner application() {
+        return Broadcasting.application(this.changes)
+            .withPropertyValues("pg.broadcaster.channels[0]=" + this.orders, "pg.broadcaster.channels[1]=" + this.text,
+                    "pg.broadcaster.payload-types[0].channel=" + this.orders,
+                    "pg.broadcaster.payload-types[0].type=" + OrderShipped.class.getName(),
+                    "pg.broadcaster.payload-types[1].channel=" + this.text, "pg.broadcaster.payload-types[1].type=raw")
+            .withUserConfiguration(Listeners.class);
+    }
+
+    private static int sendReturningProcessId(String channel, String payload) throws SQLException {
+        try (Connection connection = TestDatabase.get().connect();
+                PreparedStatement statement = connection.prepareStatement("SELECT pg_backend_pid(), pg_notify(?, ?)")) {
+            statement.setString(1, channel);
+            statement.setString(2, payload);
+            try (ResultSet result = statement.executeQuery()) {
+                result.next();
+                return result.getInt(1);
+            }
+        }
+    }
+
+    private static Throwable failure(AssertableApplicationContext context) {
+        assertThat(context).hasFailed();
+        for (Throwable each = context.getStartupFailure(); each != null; each = each.getCause()) {
+            if (each instanceof InvalidBroadcasterPropertyException) {
+                return each;
+            }
+        }
+        throw new AssertionError("Not an invalid property", context.getStartupFailure());
+    }
+
+    public record OrderShipped(long orderId, String trackingCode) {
+
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Listeners {
+
+        final Inbox<OrderShipped> shipped = new Inbox<>();
+
+        final Inbox<ChangeNotification> changes = new Inbox<>();
+
+        final Inbox<RawNotification> raw = new Inbox<>();
+
+        @EventListener
+        void on(OrderShipped event) {
+            this.shipped.add(event);
+        }
+
+        @EventListener
+        void on(ChangeNotification event) {
+            this.changes.add(event);
+        }
+
+        @EventListener
+        void on(RawNotification event) {
+            this.raw.add(event);
+        }
+
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class SnakeCaseMapper {
+
+        @Bean
+        ObjectMapper objectMapper() {
+            return new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+        }
+
+    }
+
+}
