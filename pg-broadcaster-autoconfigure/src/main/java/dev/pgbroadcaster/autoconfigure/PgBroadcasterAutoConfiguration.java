@@ -5,6 +5,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import javax.sql.DataSource;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgbroadcaster.Broadcaster;
 import dev.pgbroadcaster.BroadcasterStatistics;
@@ -13,6 +15,7 @@ import dev.pgbroadcaster.JacksonPayloadReader;
 import dev.pgbroadcaster.ListenerConnectionFactory;
 import dev.pgbroadcaster.PayloadReader;
 import dev.pgbroadcaster.PgBroadcaster;
+import dev.pgbroadcaster.PgNotifier;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -20,9 +23,11 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.ImportRuntimeHints;
 import org.springframework.core.env.Environment;
 
@@ -66,6 +71,22 @@ public class PgBroadcasterAutoConfiguration {
         broadcaster.setPayloadDecoder(
                 PayloadTypesProperties.decoder(properties, settings.channels(), reader, context.getClassLoader()));
         return broadcaster;
+    }
+
+    /**
+     * Sending notifications through the application's DataSource, so they join its transactions.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.jdbc.core.JdbcTemplate")
+    @ConditionalOnSingleCandidate(DataSource.class)
+    static class NotifierConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        PgNotifier pgNotifier(DataSource dataSource, ObjectProvider<ObjectMapper> objectMapper) {
+            return new PgNotifier(dataSource, objectMapper.getIfAvailable(JacksonPayloadReader::defaultMapper)::writeValueAsString);
+        }
+
     }
 
     static PgBroadcaster.Settings settings(PgBroadcasterProperties properties) {

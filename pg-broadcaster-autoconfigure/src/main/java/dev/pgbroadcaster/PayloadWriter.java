@@ -1,0 +1,17 @@
+package dev.pgbroadcaster;
+
+import java.io.IOException;
+
+/**
+ * Writes an object as the text of a notification's payload.
+ */
+@FunctionalInterface
+public interface PayloadWriter {
+
+    /**
+     * Returns {@code payload} as text, usually JSON.
+     * @throws IOException if it cannot be written
+     */
+    String write(Object payload) throws IOException;
+
+}

@@ -1,0 +1,93 @@
+package dev.pgbroadcaster;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+import javax.sql.DataSource;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.ResultSetExtractor;
+
+/**
+ * Sends notifications through the application's {@link DataSource}. Inside a Spring transaction it joins it:
+ * PostgreSQL delivers the notification when the transaction commits, and never when it rolls back. Every
+ * instance of the application that listens on the channel receives it, which makes application events
+ * cluster-wide.
+ * <p>
+ * Payloads are checked before the database is touched: the channel must be a valid channel name, and the
+ * payload at most {@value #MAX_PAYLOAD_BYTES} bytes in UTF-8, PostgreSQL's limit.
+ */
+public final class PgNotifier {
+
+    /** The longest payload PostgreSQL accepts, in bytes. */
+    public static final int MAX_PAYLOAD_BYTES = 7999;
+
+    private static final String NOTIFY = "SELECT pg_notify(?, ?)";
+
+    private static final ResultSetExtractor<Void> IGNORE_RESULT = (result) -> null;
+
+    private final JdbcTemplate jdbc;
+
+    private final PayloadWriter writer;
+
+    /**
+     * @param dataSource where notifications are sent; a transaction bound to it by Spring is joined
+     * @param writer writes objects as payload text
+     */
+    public PgNotifier(DataSource dataSource, PayloadWriter writer) {
+        this.jdbc = new JdbcTemplate(dataSource);
+        this.writer = writer;
+    }
+
+    /**
+     * Sends {@code payload} as it is.
+     * @param channel the channel, used as written (a channel name is never parsed as SQL)
+     * @param payload the payload text; {@code null} sends an empty payload
+     * @throws IllegalArgumentException if the channel is not a valid channel name, or the payload is longer than
+     * {@value #MAX_PAYLOAD_BYTES} bytes or holds a NUL character
+     * @throws org.springframework.dao.DataAccessException if the database refuses the notification
+     */
+    public void send(String channel, String payload) {
+        String problem = ChannelNames.problem(channel);
+        if (problem != null) {
+            throw new IllegalArgumentException("Cannot notify channel '" + channel + "': the name " + problem);
+        }
+        String text = (payload != null) ? payload : "";
+        int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_PAYLOAD_BYTES) {
+            throw new IllegalArgumentException("Cannot notify channel '" + channel + "': the payload is " + bytes
+                    + " bytes in UTF-8, but PostgreSQL accepts at most " + MAX_PAYLOAD_BYTES
+                    + ". Send a reference to the data (an id) rather than the data itself.");
+        }
+        if (text.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(
+                    "Cannot notify channel '" + channel + "': the payload holds a NUL character, which PostgreSQL text cannot");
+        }
+        this.jdbc.query(NOTIFY, IGNORE_RESULT, channel, text);
+    }
+
+    /**
+     * Sends {@code payload} as JSON (a {@link String} as it is), so that a channel whose payload type is the
+     * object's class gets it back as an event of that class.
+     * @param channel the channel, used as written
+     * @param payload the object to send
+     * @throws IllegalArgumentException if the object cannot be written, the channel is not a valid channel name,
+     * or the payload is too long
+     */
+    public void send(String channel, Object payload) {
+        if (payload == null || payload instanceof String) {
+            send(channel, (String) payload);
+            return;
+        }
+        String text;
+        try {
+            text = this.writer.write(payload);
+        }
+        catch (IOException ex) {
+            throw new IllegalArgumentException("Cannot notify channel '" + channel + "': " + payload.getClass().getName()
+                    + " cannot be written as JSON: " + PayloadDecoder.firstLine(ex.getMessage()), ex);
+        }
+        send(channel, text);
+    }
+
+}
