@@ -7,11 +7,9 @@ import java.sql.SQLException;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import dev.pgbroadcaster.autoconfigure.InvalidBroadcasterPropertyException;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -109,7 +107,7 @@ class TypedPayloadTests {
     void aTypeThatIsNotOnTheClasspathFailsStartupNamingTheProperty() {
         application().withPropertyValues("pg.broadcaster.payload-types[2].channel=" + this.changes,
                 "pg.broadcaster.payload-types[2].type=com.example.Missing")
-            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.payload-types[2].type")
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining("pg.broadcaster.payload-types[2].type")
                 .hasMessageContaining("com.example.Missing"));
     }
 
@@ -117,7 +115,7 @@ class TypedPayloadTests {
     void aTypeForAChannelNotListenedOnFailsStartupNamingTheProperty() {
         application().withPropertyValues("pg.broadcaster.payload-types[2].channel=elsewhere",
                 "pg.broadcaster.payload-types[2].type=raw")
-            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.payload-types[2].channel")
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining("pg.broadcaster.payload-types[2].channel")
                 .hasMessageContaining("'elsewhere' is not one of the channels"));
     }
 
@@ -125,14 +123,14 @@ class TypedPayloadTests {
     void twoTypesForOneChannelFailStartup() {
         application().withPropertyValues("pg.broadcaster.payload-types[2].channel=" + this.orders,
                 "pg.broadcaster.payload-types[2].type=raw")
-            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.payload-types[2].channel")
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining("pg.broadcaster.payload-types[2].channel")
                 .hasMessageContaining("already has a payload type"));
     }
 
     @Test
     void aMissingTypeFailsStartup() {
         application().withPropertyValues("pg.broadcaster.payload-types[2].channel=" + this.changes)
-            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.payload-types[2].type must be"));
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining("pg.broadcaster.payload-types[2].type must be"));
     }
 
     private ApplicationContextRunner application() {
@@ -154,16 +152,6 @@ class TypedPayloadTests {
                 return result.getInt(1);
             }
         }
-    }
-
-    private static Throwable failure(AssertableApplicationContext context) {
-        assertThat(context).hasFailed();
-        for (Throwable each = context.getStartupFailure(); each != null; each = each.getCause()) {
-            if (each instanceof InvalidBroadcasterPropertyException) {
-                return each;
-            }
-        }
-        throw new AssertionError("Not an invalid property", context.getStartupFailure());
     }
 
     public record OrderShipped(long orderId, String trackingCode) {

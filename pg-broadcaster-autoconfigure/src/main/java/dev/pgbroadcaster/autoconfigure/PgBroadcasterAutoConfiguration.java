@@ -25,6 +25,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -45,6 +46,8 @@ import org.springframework.core.env.Environment;
 @ImportRuntimeHints(PgBroadcasterRuntimeHints.class)
 public class PgBroadcasterAutoConfiguration {
 
+    private static final String TRIGGER_INSTALLATION = "pgBroadcasterTriggerInstallation";
+
     @Bean
     @ConditionalOnMissingBean
     BroadcasterStatistics pgBroadcasterStatistics() {
@@ -64,6 +67,10 @@ public class PgBroadcasterAutoConfiguration {
     PgBroadcaster pgBroadcaster(PgBroadcasterProperties properties, ListenerConnectionFactory connectionFactory,
             BroadcasterStatistics statistics, ObjectProvider<ObjectMapper> objectMapper, ApplicationContext context) {
         PgBroadcaster.Settings settings = settings(properties);
+        if (!properties.getTriggers().getTables().isEmpty() && !context.containsBean(TRIGGER_INSTALLATION)) {
+            throw new InvalidBroadcasterPropertyException("pg.broadcaster.triggers.tables", "needs the application's "
+                    + "DataSource (spring-boot-starter-jdbc and spring.datasource.*), which this application does not have");
+        }
         PgBroadcaster broadcaster = new PgBroadcaster(connectionFactory, settings, RecoveryProperties.settings(properties),
                 statistics);
         // The application's mapper, so its modules and settings apply to payload types.
@@ -74,17 +81,24 @@ public class PgBroadcasterAutoConfiguration {
     }
 
     /**
-     * Sending notifications through the application's DataSource, so they join its transactions.
+     * What uses the application's DataSource: sending notifications, which join its transactions, and
+     * installing triggers.
      */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.jdbc.core.JdbcTemplate")
     @ConditionalOnSingleCandidate(DataSource.class)
-    static class NotifierConfiguration {
+    static class JdbcConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
         PgNotifier pgNotifier(DataSource dataSource, ObjectProvider<ObjectMapper> objectMapper) {
             return new PgNotifier(dataSource, objectMapper.getIfAvailable(JacksonPayloadReader::defaultMapper)::writeValueAsString);
+        }
+
+        @Bean(TRIGGER_INSTALLATION)
+        @DependsOnDatabaseInitialization
+        TriggerInstallation pgBroadcasterTriggerInstallation(PgBroadcasterProperties properties, DataSource dataSource) {
+            return TriggerInstallation.of(properties, channels(properties), dataSource);
         }
 
     }

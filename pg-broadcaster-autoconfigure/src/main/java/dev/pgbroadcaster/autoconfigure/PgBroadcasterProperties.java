@@ -78,6 +78,8 @@ public class PgBroadcasterProperties {
      */
     private List<PayloadType> payloadTypes = new ArrayList<>();
 
+    private final Triggers triggers = new Triggers();
+
     public boolean isEnabled() {
         return this.enabled;
     }
@@ -168,6 +170,10 @@ public class PgBroadcasterProperties {
 
     public Liveness getLiveness() {
         return this.liveness;
+    }
+
+    public Triggers getTriggers() {
+        return this.triggers;
     }
 
     public List<PayloadType> getPayloadTypes() {
@@ -283,6 +289,41 @@ public class PgBroadcasterProperties {
 
         public void setTimeout(Duration timeout) {
             this.timeout = timeout;
+        }
+
+    }
+
+    /**
+     * Triggers installed at startup.
+     */
+    public static class Triggers {
+
+        /**
+         * Tables to attach the pg_broadcaster_notify() statement-level trigger to at startup, as 'table' or
+         * 'schema.table', used as written. The trigger function is installed too. Empty: nothing is installed.
+         */
+        private List<String> tables = new ArrayList<>();
+
+        /**
+         * Channel the installed triggers notify. Defaults to 'pg.broadcaster.channel', or else the first of
+         * 'pg.broadcaster.channels'.
+         */
+        private String channel;
+
+        public List<String> getTables() {
+            return this.tables;
+        }
+
+        public void setTables(List<String> tables) {
+            this.tables = tables;
+        }
+
+        public String getChannel() {
+            return this.channel;
+        }
+
+        public void setChannel(String channel) {
+            this.channel = channel;
         }
 
     }

@@ -9,6 +9,7 @@ import dev.pgbroadcaster.Broadcaster;
 import dev.pgbroadcaster.BroadcasterStatistics;
 import dev.pgbroadcaster.ListenerConnectionFactory;
 import dev.pgbroadcaster.PgBroadcaster;
+import dev.pgbroadcaster.StartupFailures;
 import dev.pgbroadcaster.Subscription;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,6 @@ import org.postgresql.PGConnection;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.test.context.FilteredClassLoader;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -124,21 +124,21 @@ class PgBroadcasterAutoConfigurationTests {
     @Test
     void withoutAnyChannelStartupFailsNamingTheProperty() {
         this.runner.withPropertyValues(TestDatabase.get().datasourceProperties())
-            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.channel is not set")
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining("pg.broadcaster.channel is not set")
                 .hasMessageContaining("pg.broadcaster.enabled=false"));
     }
 
     @Test
     void aChannelNamePostgresqlWouldTruncateFailsStartup() {
         this.configured.withPropertyValues("pg.broadcaster.channel=" + "c".repeat(64))
-            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.channel")
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining("pg.broadcaster.channel")
                 .hasMessageContaining("64 bytes"));
     }
 
     @Test
     void aBlankEntryInChannelsFailsStartupNamingIt() {
         this.configured.withPropertyValues("pg.broadcaster.channels[0]=ok", "pg.broadcaster.channels[1]= ")
-            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.channels[1]"));
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining("pg.broadcaster.channels[1]"));
     }
 
     @Test
@@ -146,14 +146,14 @@ class PgBroadcasterAutoConfigurationTests {
         for (String property : new String[] { "pg.broadcaster.dispatch.threads", "pg.broadcaster.dispatch.queue-capacity",
                 "pg.broadcaster.dispatch.subscriber-queue-capacity" }) {
             this.configured.withPropertyValues(property + "=0")
-                .run((context) -> assertThat(failure(context)).hasMessageContaining(property + " must be at least 1, but is 0"));
+                .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining(property + " must be at least 1, but is 0"));
         }
     }
 
     @Test
     void anUnknownOverflowPolicyFailsStartupNamingTheProperty() {
         this.configured.withPropertyValues("pg.broadcaster.dispatch.overflow-policy=drop-everything")
-            .run((context) -> assertThat(cause(context, BindException.class))
+            .run((context) -> assertThat(StartupFailures.cause(context, BindException.class))
                 .hasMessageContaining("pg.broadcaster.dispatch.overflow-policy"));
     }
 
@@ -167,29 +167,29 @@ class PgBroadcasterAutoConfigurationTests {
     @Test
     void aNegativeShutdownTimeoutFailsStartup() {
         this.configured.withPropertyValues("pg.broadcaster.shutdown-timeout=-1s")
-            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.shutdown-timeout must be zero or more"));
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining("pg.broadcaster.shutdown-timeout must be zero or more"));
     }
 
     @Test
     void aUrlThatIsNotPostgresqlFailsStartupNamingWhereItCameFrom() {
         this.configured.withPropertyValues("pg.broadcaster.url=jdbc:mysql://db:3306/app?password=s3cret")
-            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.url must be a jdbc:postgresql: URL")
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining("pg.broadcaster.url must be a jdbc:postgresql: URL")
                 .hasMessageNotContaining("s3cret"));
         this.runner.withPropertyValues("pg.broadcaster.channel=c", "spring.datasource.url=jdbc:h2:mem:app")
-            .run((context) -> assertThat(failure(context)).hasMessageContaining("spring.datasource.url must be a jdbc:postgresql: URL"));
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining("spring.datasource.url must be a jdbc:postgresql: URL"));
     }
 
     @Test
     void noUrlAnywhereFailsStartupNamingTheProperties() {
         this.runner.withPropertyValues("pg.broadcaster.channel=c")
-            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.url is not set")
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining("pg.broadcaster.url is not set")
                 .hasMessageContaining("spring.datasource.url"));
     }
 
     @Test
     void aBlankApplicationNameFailsStartup() {
         this.configured.withPropertyValues("pg.broadcaster.application-name= ")
-            .run((context) -> assertThat(failure(context)).hasMessageContaining("pg.broadcaster.application-name must not be blank"));
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context)).hasMessageContaining("pg.broadcaster.application-name must not be blank"));
     }
 
     @Test
@@ -197,7 +197,7 @@ class PgBroadcasterAutoConfigurationTests {
         this.configured.withPropertyValues("pg.broadcaster.username=no_such_user_" + TestDatabase.uniqueName("u"),
                 "pg.broadcaster.password=s3cret-Pa55", "pg.broadcaster.fail-fast=true")
             .run((context) -> {
-                Throwable failure = cause(context, PgBroadcaster.BroadcasterStartException.class);
+                Throwable failure = StartupFailures.cause(context, PgBroadcaster.BroadcasterStartException.class);
                 assertThat(failure).rootCause().isInstanceOf(SQLException.class);
                 assertThat(failure).hasMessageContaining("could not LISTEN")
                     .hasMessageContaining(TestDatabase.get().jdbcUrl())
@@ -227,19 +227,6 @@ class PgBroadcasterAutoConfigurationTests {
             });
     }
 
-    private static Throwable failure(AssertableApplicationContext context) {
-        return cause(context, InvalidBroadcasterPropertyException.class);
-    }
-
-    private static Throwable cause(AssertableApplicationContext context, Class<? extends Throwable> type) {
-        assertThat(context).hasFailed();
-        for (Throwable each = context.getStartupFailure(); each != null; each = each.getCause()) {
-            if (type.isInstance(each)) {
-                return each;
-            }
-        }
-        throw new AssertionError("No " + type.getSimpleName() + " among the causes of " + context.getStartupFailure());
-    }
 
     // JdbcConnectionDetails moved package in Spring Boot 4: build one by name so the test runs on both.
     @SuppressWarnings("unchecked")

@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import dev.pgbroadcaster.PgBroadcaster;
 import dev.pgbroadcaster.RecoverySettings;
+import dev.pgbroadcaster.StartupFailures;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 
@@ -70,14 +71,8 @@ class RecoveryPropertiesTests {
 
     private void assertFailure(String property, String message) {
         this.configured.withPropertyValues(property).run((context) -> {
-            assertThat(context).hasFailed();
-            Throwable failure = context.getStartupFailure();
-            while (failure != null && !(failure instanceof InvalidBroadcasterPropertyException)) {
-                failure = failure.getCause();
-            }
-            assertThat(failure).as("the startup failure for " + property)
-                .isInstanceOf(InvalidBroadcasterPropertyException.class)
-                .hasMessageContaining(message);
+            Throwable failure = StartupFailures.invalidProperty(context);
+            assertThat(failure).as("the startup failure for " + property).hasMessageContaining(message);
             assertThat(((InvalidBroadcasterPropertyException) failure).getProperty()).isEqualTo(property.substring(0, property.indexOf('=')));
         });
     }
