@@ -7,9 +7,12 @@ public final class InvalidBroadcasterPropertyException extends IllegalStateExcep
 
     private final String property;
 
+    private final String problem;
+
     InvalidBroadcasterPropertyException(String property, String problem) {
         super("Invalid pg-broadcaster configuration: " + property + " " + problem);
         this.property = property;
+        this.problem = problem;
     }
 
     /**
@@ -17,6 +20,13 @@ public final class InvalidBroadcasterPropertyException extends IllegalStateExcep
      */
     public String getProperty() {
         return this.property;
+    }
+
+    /**
+     * Returns what is wrong with the property, as a sentence that follows its name.
+     */
+    public String getProblem() {
+        return this.problem;
     }
 
 }
