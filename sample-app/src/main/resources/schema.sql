@@ -1,13 +1,9 @@
 CREATE TABLE IF NOT EXISTS orders (
     id       bigserial PRIMARY KEY,
-    item     text NOT NULL,
-    quantity int  NOT NULL
+    item     text    NOT NULL,
+    quantity int     NOT NULL,
+    shipped  boolean NOT NULL DEFAULT false
 );
 
--- Statement-level: one notification per statement however many rows it touches, and PostgreSQL folds the
--- identical ones of a transaction. The channel must match pg.broadcaster.channel in application.yml.
--- Dropped first so that a restart against the same server does not fail.
-DROP TRIGGER IF EXISTS orders_broadcast ON orders;
-CREATE TRIGGER orders_broadcast
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON orders
-    FOR EACH STATEMENT EXECUTE FUNCTION pg_broadcaster_notify('backend.table_change');
+-- A table created by an earlier version of the sample has no shipped column yet.
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS shipped boolean NOT NULL DEFAULT false;

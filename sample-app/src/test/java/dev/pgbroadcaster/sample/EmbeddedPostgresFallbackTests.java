@@ -28,7 +28,7 @@ class EmbeddedPostgresFallbackTests {
         assumeThat(System.getenv("SPRING_DATASOURCE_URL")).as("SPRING_DATASOURCE_URL must not be set").isNull();
         ConfigurableApplicationContext context = SampleApplication.application()
             .sources(EventProbe.class)
-            .run("--sample.writer.interval=100ms");
+            .run("--sample.writer.interval=100ms", "--server.port=0");
         int port;
         try {
             EmbeddedPostgresServer server = context.getBean(EmbeddedPostgresServer.class);

@@ -21,6 +21,8 @@ class EventProbe {
 
     private final Queue<ChangeNotification> subscribed = new ConcurrentLinkedQueue<>();
 
+    private final Queue<OrderShipped> shipped = new ConcurrentLinkedQueue<>();
+
     private final Subscription subscription;
 
     EventProbe(Broadcaster broadcaster) {
@@ -32,6 +34,11 @@ class EventProbe {
         this.events.add(change);
     }
 
+    @EventListener
+    void on(OrderShipped event) {
+        this.shipped.add(event);
+    }
+
     @PreDestroy
     void unsubscribe() {
         this.subscription.close();
@@ -39,6 +46,10 @@ class EventProbe {
 
     List<String> eventActionsOnOrders() {
         return actionsOnOrders(this.events);
+    }
+
+    List<OrderShipped> shipped() {
+        return List.copyOf(this.shipped);
     }
 
     List<String> subscribedActionsOnOrders() {

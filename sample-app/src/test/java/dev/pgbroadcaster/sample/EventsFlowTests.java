@@ -23,9 +23,9 @@ class EventsFlowTests {
     private static final Duration DEADLINE = Duration.ofSeconds(30);
 
     @Test
-    void writerChangesReachEventListenersAndSubscribers(CapturedOutput output) {
+    void writerChangesAndShippedOrdersReachEventListenersAndSubscribers(CapturedOutput output) {
         String[] args = Stream.concat(Stream.of(TestDatabase.get().datasourceProperties()).map((property) -> "--" + property),
-                Stream.of("--sample.writer.interval=100ms"))
+                Stream.of("--sample.writer.interval=100ms", "--server.port=0"))
             .toArray(String[]::new);
         try (ConfigurableApplicationContext context = SampleApplication.application().sources(EventProbe.class).run(args)) {
             assertThat(context.containsBean(EmbeddedPostgresFallback.BEAN_NAME)).isFalse();
@@ -33,6 +33,10 @@ class EventsFlowTests {
             await().atMost(DEADLINE).untilAsserted(() -> {
                 assertThat(probe.eventActionsOnOrders()).contains("INSERT", "UPDATE", "DELETE");
                 assertThat(probe.subscribedActionsOnOrders()).contains("INSERT", "UPDATE", "DELETE");
+                // Sent with PgNotifier in the writer's transaction, received as a typed event.
+                assertThat(probe.shipped()).isNotEmpty();
+                assertThat(output).contains("@EventListener got OrderShipped: order " + probe.shipped().get(0).orderId())
+                    .contains("Raw notification on order-events from server process ");
                 // The sample's own listener and subscriber log what they get.
                 assertThat(output).contains("@EventListener got {\"schema\":\"public\",\"table\":\"orders\",\"action\":\"INSERT\"}")
                     .contains("Subscriber got {\"schema\":\"public\",\"table\":\"orders\",\"action\":\"DELETE\"}");

@@ -33,7 +33,7 @@ class SampleRunsInAotModeIT {
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         Process process = new ProcessBuilder(java, "-Dspring.aot.enabled=true", "-jar", jar.toString(),
                 // An empty URL makes the sample start its own server, whatever the environment says.
-                "--sample.writer.interval=100ms", "--spring.datasource.url=")
+                "--sample.writer.interval=100ms", "--server.port=0", "--spring.datasource.url=")
             .redirectErrorStream(true)
             .start();
         List<String> output = new ArrayList<>();
