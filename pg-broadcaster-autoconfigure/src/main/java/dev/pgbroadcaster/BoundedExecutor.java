@@ -1,11 +1,13 @@
 package dev.pgbroadcaster;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionHandler;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
@@ -21,16 +23,16 @@ final class BoundedExecutor {
 
     private final OverflowPolicy policy;
 
-    private final Runnable onDrop;
+    private final Consumer<Runnable> onDrop;
 
     /**
      * @param threadNamePrefix prefix of the names of the threads
      * @param threads number of threads
      * @param capacity how many tasks may wait
      * @param policy what to do when {@code capacity} tasks are waiting
-     * @param onDrop called once for every task the policy discards
+     * @param onDrop called with every task the policy discards
      */
-    BoundedExecutor(String threadNamePrefix, int threads, int capacity, OverflowPolicy policy, Runnable onDrop) {
+    BoundedExecutor(String threadNamePrefix, int threads, int capacity, OverflowPolicy policy, Consumer<Runnable> onDrop) {
         CustomizableThreadFactory threadFactory = new CustomizableThreadFactory(threadNamePrefix);
         threadFactory.setDaemon(true);
         this.policy = policy;
@@ -72,9 +74,9 @@ final class BoundedExecutor {
 
     /**
      * Stops accepting tasks, runs the queued ones until {@code deadline}, then interrupts the threads.
-     * @return how many queued tasks did not run
+     * @return the queued tasks that did not run
      */
-    int shutdown(long deadline) {
+    List<Runnable> shutdown(long deadline) {
         stopAccepting();
         return awaitShutdown(deadline);
     }
@@ -88,20 +90,20 @@ final class BoundedExecutor {
 
     /**
      * Waits until the queued tasks have run or {@code deadline} has passed, then interrupts the threads.
-     * @return how many queued tasks did not run
+     * @return the queued tasks that did not run
      */
-    int awaitShutdown(long deadline) {
+    List<Runnable> awaitShutdown(long deadline) {
         try {
             if (!this.executor.awaitTermination(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
-                int abandoned = this.executor.shutdownNow().size();
+                List<Runnable> abandoned = this.executor.shutdownNow();
                 this.executor.awaitTermination(1, TimeUnit.SECONDS);
                 return abandoned;
             }
-            return 0;
+            return List.of();
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
-            return this.executor.shutdownNow().size();
+            return this.executor.shutdownNow();
         }
     }
 
@@ -164,7 +166,7 @@ final class BoundedExecutor {
                         offerMakingRoom(task, executor, false);
                     }
                     else {
-                        BoundedExecutor.this.onDrop.run();
+                        BoundedExecutor.this.onDrop.accept(task);
                     }
                 }
                 case DROP_OLDEST -> offerMakingRoom(task, executor, true);
@@ -196,7 +198,7 @@ final class BoundedExecutor {
                 }
             }
             if (victim != null && queue.remove(victim)) {
-                BoundedExecutor.this.onDrop.run();
+                BoundedExecutor.this.onDrop.accept(victim);
             }
             // When a thread took the victim first, there is room now.
             return victim != null;

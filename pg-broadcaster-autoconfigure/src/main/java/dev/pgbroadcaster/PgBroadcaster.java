@@ -36,6 +36,8 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
 
     private PayloadDecoder decoder = PayloadDecoder.changeNotifications();
 
+    private BroadcasterObserver observer = BroadcasterObserver.NONE;
+
     private final Subscriptions subscriptions;
 
     private final ThrottledWarning invalidWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
@@ -107,6 +109,15 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         this.decoder = decoder;
     }
 
+    /**
+     * Sets who hears, per channel, what happens to each notification (metrics). Takes effect the next time the
+     * broadcaster starts.
+     */
+    public void setObserver(BroadcasterObserver observer) {
+        this.observer = (observer != null) ? observer : BroadcasterObserver.NONE;
+        this.subscriptions.setObserver(this.observer);
+    }
+
     @Override
     public void setApplicationContext(ApplicationContext applicationContext) {
         this.applicationContext = applicationContext;
@@ -115,6 +126,13 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     @Override
     public Subscription subscribe(Consumer<ChangeNotification> callback) {
         return this.subscriptions.add(callback);
+    }
+
+    /**
+     * Returns the channels it listens on.
+     */
+    public List<String> channels() {
+        return this.settings.channels();
     }
 
     /**
@@ -176,7 +194,13 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
                 stopping.abort();
             }
             // Shutting the queue down also releases a listener blocked on a full queue.
-            long undelivered = this.dispatch.shutdown(deadline);
+            List<Runnable> abandoned = this.dispatch.shutdown(deadline);
+            abandoned.forEach((task) -> {
+                if (task instanceof ChannelTask) {
+                    this.observer.dropped(ChannelTask.channelOf(task), BroadcasterObserver.DropReason.SHUTDOWN);
+                }
+            });
+            long undelivered = abandoned.size();
             if (!listenerStopped && !stopping.awaitStop(System.nanoTime() + Duration.ofSeconds(1).toNanos())) {
                 stopping.abort();
                 stopping.awaitStop(System.nanoTime() + Duration.ofSeconds(1).toNanos());
@@ -211,13 +235,16 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     }
 
     private void received(String channel, String payload, int processId) {
+        long receivedAt = System.nanoTime();
         this.statistics.recordReceived();
+        this.observer.received(channel);
         Object decoded;
         try {
             decoded = this.decoder.decode(channel, payload);
         }
         catch (InvalidPayloadException ex) {
             this.statistics.recordInvalid();
+            this.observer.invalid(channel);
             this.invalidWarning.warn(() -> "Dropped a notification on channel " + ChannelNames.quote(channel)
                     + " because " + ex.getMessage() + "; payload: " + excerpt(payload) + " ("
                     + this.statistics.invalid() + " invalid so far)", null);
@@ -225,33 +252,15 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         }
         RawNotification raw = new RawNotification(channel, (payload != null) ? payload : "", processId);
         BoundedExecutor queue = this.dispatch;
-        ApplicationEventDelivery delivery = this.events;
-        if (queue == null || !queue.submit(() -> dispatch(delivery, raw, decoded))) {
+        if (queue == null || !queue.submit(new Delivery(this.events, raw, decoded, receivedAt))) {
             this.statistics.recordUndelivered(1);
+            this.observer.dropped(channel, BroadcasterObserver.DropReason.SHUTDOWN);
         }
     }
 
-    private void dispatch(ApplicationEventDelivery delivery, RawNotification raw, Object decoded) {
-        try {
-            if (decoded == null || this.rawListened) {
-                delivery.publish(raw);
-            }
-            if (decoded != null) {
-                delivery.publish(decoded);
-            }
-            this.statistics.recordPublished();
-        }
-        catch (RuntimeException ex) {
-            this.statistics.recordListenerError();
-            logger.error("Publishing " + ((decoded != null) ? decoded : raw) + " failed", ex);
-        }
-        if (decoded instanceof ChangeNotification change) {
-            this.subscriptions.deliver(change);
-        }
-    }
-
-    private void dropped() {
+    private void dropped(Runnable task) {
         this.statistics.recordDropped();
+        this.observer.dropped(ChannelTask.channelOf(task), BroadcasterObserver.DropReason.DISPATCH_QUEUE_FULL);
         this.dropWarning.warn(() -> "The dispatch queue is full (pg.broadcaster.dispatch.queue-capacity="
                 + this.settings.dispatchQueueCapacity() + ", pg.broadcaster.dispatch.overflow-policy="
                 + this.settings.overflowPolicy() + "): " + this.statistics.dropped()
@@ -284,6 +293,55 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             this.statistics.recordListenerError();
             logger.error("Publishing " + event + " failed", ex);
         }
+    }
+
+    /**
+     * Publishes one notification: its raw form when someone listens for it, then the decoded event, then hands a
+     * {@link ChangeNotification} to the subscribers.
+     */
+    private final class Delivery implements ChannelTask {
+
+        private final ApplicationEventDelivery events;
+
+        private final RawNotification raw;
+
+        private final Object decoded;
+
+        private final long receivedAt;
+
+        Delivery(ApplicationEventDelivery events, RawNotification raw, Object decoded, long receivedAt) {
+            this.events = events;
+            this.raw = raw;
+            this.decoded = decoded;
+            this.receivedAt = receivedAt;
+        }
+
+        @Override
+        public String channel() {
+            return this.raw.channel();
+        }
+
+        @Override
+        public void run() {
+            try {
+                if (this.decoded == null || PgBroadcaster.this.rawListened) {
+                    this.events.publish(this.raw);
+                }
+                if (this.decoded != null) {
+                    this.events.publish(this.decoded);
+                }
+                PgBroadcaster.this.statistics.recordPublished();
+                PgBroadcaster.this.observer.delivered(channel(), System.nanoTime() - this.receivedAt);
+            }
+            catch (RuntimeException ex) {
+                PgBroadcaster.this.statistics.recordListenerError();
+                logger.error("Publishing " + ((this.decoded != null) ? this.decoded : this.raw) + " failed", ex);
+            }
+            if (this.decoded instanceof ChangeNotification change) {
+                PgBroadcaster.this.subscriptions.deliver(channel(), change);
+            }
+        }
+
     }
 
     /**

@@ -30,6 +30,8 @@ final class Subscriptions {
 
     private volatile boolean closed;
 
+    private volatile BroadcasterObserver observer = BroadcasterObserver.NONE;
+
     Subscriptions(int queueCapacity, OverflowPolicy overflowPolicy, BroadcasterStatistics statistics) {
         this.queueCapacity = queueCapacity;
         this.overflowPolicy = overflowPolicy;
@@ -54,12 +56,16 @@ final class Subscriptions {
         this.closed = false;
     }
 
+    void setObserver(BroadcasterObserver observer) {
+        this.observer = observer;
+    }
+
     /**
-     * Queues {@code notification} for every subscriber.
+     * Queues {@code notification}, read on {@code channel}, for every subscriber.
      */
-    void deliver(ChangeNotification notification) {
+    void deliver(String channel, ChangeNotification notification) {
         for (Subscriber subscriber : this.subscribers) {
-            subscriber.offer(notification);
+            subscriber.offer(channel, notification);
         }
     }
 
@@ -76,7 +82,9 @@ final class Subscriptions {
         closing.forEach((subscriber) -> subscriber.executor.stopAccepting());
         long undelivered = 0;
         for (Subscriber subscriber : closing) {
-            undelivered += subscriber.executor.awaitShutdown(deadline);
+            List<Runnable> abandoned = subscriber.executor.awaitShutdown(deadline);
+            abandoned.forEach((task) -> this.observer.dropped(ChannelTask.channelOf(task), BroadcasterObserver.DropReason.SHUTDOWN));
+            undelivered += abandoned.size();
             subscriber.close();
         }
         return undelivered;
@@ -106,10 +114,11 @@ final class Subscriptions {
                     Subscriptions.this.queueCapacity, Subscriptions.this.overflowPolicy, this::dropped);
         }
 
-        void offer(ChangeNotification notification) {
-            if (this.active && !this.executor.submit(() -> run(notification)) && this.active) {
+        void offer(String channel, ChangeNotification notification) {
+            if (this.active && !this.executor.submit(new Delivery(channel, notification)) && this.active) {
                 // Refused while the broadcaster shuts down, not because the subscriber left.
                 Subscriptions.this.statistics.recordUndelivered(1);
+                Subscriptions.this.observer.dropped(channel, BroadcasterObserver.DropReason.SHUTDOWN);
             }
         }
 
@@ -132,12 +141,36 @@ final class Subscriptions {
             }
         }
 
-        private void dropped() {
+        private void dropped(Runnable task) {
             Subscriptions.this.statistics.recordSubscriberDropped();
+            Subscriptions.this.observer.dropped(ChannelTask.channelOf(task), BroadcasterObserver.DropReason.SUBSCRIBER_QUEUE_FULL);
             Subscriptions.this.dropWarning.warn(() -> "Subscriber " + this.id + " is too slow: its queue of "
                     + Subscriptions.this.queueCapacity + " is full and a notification was dropped ("
                     + "pg.broadcaster.dispatch.overflow-policy=" + Subscriptions.this.overflowPolicy + "); "
                     + Subscriptions.this.statistics.subscriberDropped() + " dropped for subscribers so far", null);
+        }
+
+        private final class Delivery implements ChannelTask {
+
+            private final String channel;
+
+            private final ChangeNotification notification;
+
+            Delivery(String channel, ChangeNotification notification) {
+                this.channel = channel;
+                this.notification = notification;
+            }
+
+            @Override
+            public String channel() {
+                return this.channel;
+            }
+
+            @Override
+            public void run() {
+                Subscriber.this.run(this.notification);
+            }
+
         }
 
         @Override
