@@ -3,6 +3,7 @@ package dev.pgbroadcaster;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionHandler;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -25,6 +26,8 @@ final class BoundedExecutor {
 
     private final Consumer<Runnable> onDrop;
 
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
+
     /**
      * @param threadNamePrefix prefix of the names of the threads
      * @param threads number of threads
@@ -38,7 +41,11 @@ final class BoundedExecutor {
         this.policy = policy;
         this.onDrop = onDrop;
         this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(capacity), threadFactory, new OverflowHandler());
+                new ArrayBlockingQueue<>(capacity), (task) -> {
+                    Thread thread = threadFactory.newThread(task);
+                    this.threads.add(thread);
+                    return thread;
+                }, new OverflowHandler());
         this.executor.prestartAllCoreThreads();
     }
 
@@ -96,9 +103,12 @@ final class BoundedExecutor {
         try {
             if (!this.executor.awaitTermination(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
                 List<Runnable> abandoned = this.executor.shutdownNow();
-                this.executor.awaitTermination(1, TimeUnit.SECONDS);
+                if (this.executor.awaitTermination(1, TimeUnit.SECONDS)) {
+                    joinThreads(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+                }
                 return abandoned;
             }
+            joinThreads(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             return List.of();
         }
         catch (InterruptedException ex) {
@@ -123,11 +133,29 @@ final class BoundedExecutor {
 
     boolean awaitTermination(Duration timeout) {
         try {
-            return this.executor.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            if (!this.executor.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+            joinThreads(deadline + TimeUnit.SECONDS.toNanos(1));
+            return true;
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /**
+     * The executor counts as terminated once its last worker has left its task loop, a moment before that
+     * thread ends; waiting for the threads themselves means none is left running when closing returns.
+     */
+    private void joinThreads(long deadline) throws InterruptedException {
+        for (Thread thread : this.threads) {
+            long left = remainingNanos(deadline);
+            if (left > 0 && thread != Thread.currentThread()) {
+                TimeUnit.NANOSECONDS.timedJoin(thread, left);
+            }
         }
     }
 
