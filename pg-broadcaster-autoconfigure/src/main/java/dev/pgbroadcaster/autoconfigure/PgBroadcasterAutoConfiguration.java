@@ -11,15 +11,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgbroadcaster.Broadcaster;
 import dev.pgbroadcaster.BroadcasterStatistics;
 import dev.pgbroadcaster.ChannelNames;
-import dev.pgbroadcaster.JacksonPayloadReader;
+import dev.pgbroadcaster.Jackson2Payloads;
+import dev.pgbroadcaster.Jackson3Payloads;
 import dev.pgbroadcaster.ListenerConnectionFactory;
 import dev.pgbroadcaster.PayloadReader;
+import dev.pgbroadcaster.PayloadWriter;
 import dev.pgbroadcaster.PgBroadcaster;
 import dev.pgbroadcaster.PgNotifier;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -65,7 +68,7 @@ public class PgBroadcasterAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(Broadcaster.class)
     PgBroadcaster pgBroadcaster(PgBroadcasterProperties properties, ListenerConnectionFactory connectionFactory,
-            BroadcasterStatistics statistics, ObjectProvider<ObjectMapper> objectMapper, ApplicationContext context) {
+            BroadcasterStatistics statistics, PayloadReader payloadReader, ApplicationContext context) {
         PgBroadcaster.Settings settings = settings(properties);
         if (!properties.getTriggers().getTables().isEmpty() && !context.containsBean(TRIGGER_INSTALLATION)) {
             throw new InvalidBroadcasterPropertyException("pg.broadcaster.triggers.tables", "needs the application's "
@@ -73,11 +76,41 @@ public class PgBroadcasterAutoConfiguration {
         }
         PgBroadcaster broadcaster = new PgBroadcaster(connectionFactory, settings, RecoveryProperties.settings(properties),
                 statistics);
-        // The application's mapper, so its modules and settings apply to payload types.
-        PayloadReader reader = new JacksonPayloadReader(objectMapper.getIfAvailable(JacksonPayloadReader::defaultMapper));
         broadcaster.setPayloadDecoder(
-                PayloadTypesProperties.decoder(properties, settings.channels(), reader, context.getClassLoader()));
+                PayloadTypesProperties.decoder(properties, settings.channels(), payloadReader, context.getClassLoader()));
         return broadcaster;
+    }
+
+    /**
+     * Payloads read and written with the application's Jackson 3 {@code JsonMapper}, which Spring Boot 4 provides.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "tools.jackson.databind.json.JsonMapper")
+    @ConditionalOnBean(type = "tools.jackson.databind.json.JsonMapper")
+    static class Jackson3PayloadsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(PayloadReader.class)
+        Jackson3Payloads pgBroadcasterPayloads(tools.jackson.databind.json.JsonMapper jsonMapper) {
+            return new Jackson3Payloads(jsonMapper);
+        }
+
+    }
+
+    /**
+     * Otherwise, payloads read and written with the application's Jackson 2 {@code ObjectMapper}, or one set up as
+     * Spring Boot would.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingBean(type = "tools.jackson.databind.json.JsonMapper")
+    static class Jackson2PayloadsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(PayloadReader.class)
+        Jackson2Payloads pgBroadcasterPayloads(ObjectProvider<ObjectMapper> objectMapper) {
+            return new Jackson2Payloads(objectMapper.getIfAvailable(Jackson2Payloads::defaultMapper));
+        }
+
     }
 
     /**
@@ -91,8 +124,8 @@ public class PgBroadcasterAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        PgNotifier pgNotifier(DataSource dataSource, ObjectProvider<ObjectMapper> objectMapper) {
-            return new PgNotifier(dataSource, objectMapper.getIfAvailable(JacksonPayloadReader::defaultMapper)::writeValueAsString);
+        PgNotifier pgNotifier(DataSource dataSource, PayloadWriter payloadWriter) {
+            return new PgNotifier(dataSource, payloadWriter);
         }
 
         @Bean(TRIGGER_INSTALLATION)

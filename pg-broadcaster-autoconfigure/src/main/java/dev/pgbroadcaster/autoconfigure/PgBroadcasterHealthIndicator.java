@@ -4,7 +4,6 @@ import dev.pgbroadcaster.BroadcasterHealth;
 
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
-import org.springframework.boot.actuate.health.Status;
 
 /**
  * The {@code pgBroadcaster} health indicator of Spring Boot 3's Actuator.
@@ -20,7 +19,7 @@ class PgBroadcasterHealthIndicator implements HealthIndicator {
     @Override
     public Health health() {
         BroadcasterHealth.Report report = this.health.report();
-        return Health.status(new Status(report.status())).withDetails(report.details()).build();
+        return Health.status(report.status()).withDetails(report.details()).build();
     }
 
 }

@@ -8,7 +8,6 @@ import dev.pgbroadcaster.BroadcasterStatistics;
 import dev.pgbroadcaster.PgBroadcaster;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -18,11 +17,14 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Health and metrics of pg-broadcaster, for applications that have Actuator or Micrometer: a
- * {@code pgBroadcaster} health indicator and {@code pg.broadcaster.*} meters.
+ * {@code pgBroadcaster} health indicator, for Spring Boot 3's health API or Boot 4's, and {@code pg.broadcaster.*}
+ * meters.
  */
 @AutoConfiguration(after = PgBroadcasterAutoConfiguration.class)
 @ConditionalOnBean(PgBroadcaster.class)
 public class PgBroadcasterObservabilityAutoConfiguration {
+
+    private static final String HEALTH_INDICATOR = "pgBroadcasterHealthIndicator";
 
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
@@ -42,22 +44,46 @@ public class PgBroadcasterObservabilityAutoConfiguration {
     // Two levels, so that the enabled check, whose condition class comes with Actuator, is only read with Actuator.
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.boot.actuate.health.HealthIndicator")
-    static class HealthConfiguration {
+    static class Boot3HealthConfiguration {
 
         @Configuration(proxyBeanMethods = false)
-        @ConditionalOnEnabledHealthIndicator("pgbroadcaster")
+        @org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator("pgbroadcaster")
         static class EnabledHealthConfiguration {
 
             @Bean
-            @ConditionalOnMissingBean(name = "pgBroadcasterHealthIndicator")
+            @ConditionalOnMissingBean(name = HEALTH_INDICATOR)
             PgBroadcasterHealthIndicator pgBroadcasterHealthIndicator(PgBroadcaster broadcaster,
                     BroadcasterStatistics statistics, ObjectProvider<DataSource> dataSource) {
-                return new PgBroadcasterHealthIndicator(
-                        new BroadcasterHealth(broadcaster, statistics, dataSource.getIfUnique()));
+                return new PgBroadcasterHealthIndicator(health(broadcaster, statistics, dataSource));
             }
 
         }
 
+    }
+
+    // Spring Boot 4 moved the health API to org.springframework.boot.health.
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+    static class Boot4HealthConfiguration {
+
+        @Configuration(proxyBeanMethods = false)
+        @org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator("pgbroadcaster")
+        static class EnabledHealthConfiguration {
+
+            @Bean
+            @ConditionalOnMissingBean(name = HEALTH_INDICATOR)
+            PgBroadcasterBoot4HealthIndicator pgBroadcasterHealthIndicator(PgBroadcaster broadcaster,
+                    BroadcasterStatistics statistics, ObjectProvider<DataSource> dataSource) {
+                return new PgBroadcasterBoot4HealthIndicator(health(broadcaster, statistics, dataSource));
+            }
+
+        }
+
+    }
+
+    private static BroadcasterHealth health(PgBroadcaster broadcaster, BroadcasterStatistics statistics,
+            ObjectProvider<DataSource> dataSource) {
+        return new BroadcasterHealth(broadcaster, statistics, dataSource.getIfUnique());
     }
 
 }

@@ -7,14 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
- * Reads payloads with a Jackson 2 {@link ObjectMapper}, the application's when it has one, so its modules and
- * settings apply to payload types.
+ * Reads and writes payloads with a Jackson 2 {@link ObjectMapper}, the application's when it has one, so its
+ * modules and settings apply to payload types.
  */
-public final class JacksonPayloadReader implements PayloadReader {
+public final class Jackson2Payloads implements PayloadReader, PayloadWriter {
 
     private final ObjectMapper mapper;
 
-    public JacksonPayloadReader(ObjectMapper mapper) {
+    public Jackson2Payloads(ObjectMapper mapper) {
         this.mapper = mapper;
     }
 
@@ -33,6 +33,11 @@ public final class JacksonPayloadReader implements PayloadReader {
             throw new IOException("it is JSON null");
         }
         return value;
+    }
+
+    @Override
+    public String write(Object payload) throws IOException {
+        return this.mapper.writeValueAsString(payload);
     }
 
 }
