@@ -4,6 +4,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.PayloadApplicationEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
@@ -60,6 +62,65 @@ class EventListenerDeliveryTests {
             await().atMost(Inbox.DEADLINE).until(() -> statistics.published() == 3);
             assertThat(statistics.listenerErrors()).isEqualTo(3);
         });
+    }
+
+    @Test
+    void listenersOfTheApplicationEventOrOfASupertypeReceiveIt() {
+        Broadcasting.application(this.channel).withUserConfiguration(GenericListeners.class).run((context) -> {
+            send(this.channel, change("orders", "UPDATE"));
+            GenericListeners listeners = context.getBean(GenericListeners.class);
+            assertThat(listeners.applicationEvents.next()).isEqualTo(change("orders", "UPDATE"));
+            assertThat(listeners.records.next()).isEqualTo(change("orders", "UPDATE"));
+            assertThat(context.getBean(PayloadEventListener.class).inbox.next()).isEqualTo(change("orders", "UPDATE"));
+            // Once a later notification has arrived, every listener has had its chance at the first one.
+            send(this.channel, change("orders", "DELETE"));
+            assertThat(listeners.applicationEvents.next()).isEqualTo(change("orders", "DELETE"));
+            assertThat(listeners.strings.isEmpty()).isTrue();
+        });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class GenericListeners {
+
+        final Inbox<ChangeNotification> applicationEvents = new Inbox<>();
+
+        final Inbox<Record> records = new Inbox<>();
+
+        final Inbox<String> strings = new Inbox<>();
+
+        @EventListener
+        void onApplicationEvent(PayloadApplicationEvent<ChangeNotification> event) {
+            this.applicationEvents.add(event.getPayload());
+        }
+
+        @EventListener
+        void onRecord(Record record) {
+            if (record instanceof ChangeNotification) {
+                this.records.add(record);
+            }
+        }
+
+        @EventListener
+        void onStringEvent(PayloadApplicationEvent<String> event) {
+            this.strings.add(event.getPayload());
+        }
+
+        @Bean
+        PayloadEventListener payloadEventListener() {
+            return new PayloadEventListener();
+        }
+
+    }
+
+    static class PayloadEventListener implements ApplicationListener<PayloadApplicationEvent<ChangeNotification>> {
+
+        final Inbox<ChangeNotification> inbox = new Inbox<>();
+
+        @Override
+        public void onApplicationEvent(PayloadApplicationEvent<ChangeNotification> event) {
+            this.inbox.add(event.getPayload());
+        }
+
     }
 
     @Configuration(proxyBeanMethods = false)
