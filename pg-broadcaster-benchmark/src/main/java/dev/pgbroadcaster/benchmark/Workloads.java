@@ -16,8 +16,9 @@ final class Workloads {
     }
 
     /**
-     * Sends sequence numbers {@code 0} to {@code count - 1}, {@code rate} per second spread over the publishers;
-     * a publisher that falls behind its schedule sends at once rather than skipping.
+     * Sends {@code count} events numbered from {@code firstSeq} up, or down when it is negative (pings),
+     * {@code rate} per second spread over the publishers; a publisher that falls behind its schedule sends at once
+     * rather than skipping.
      * @param rate notifications per second, or 0 for as fast as the publishers can
      * @return how long sending took, in nanoseconds
      */
