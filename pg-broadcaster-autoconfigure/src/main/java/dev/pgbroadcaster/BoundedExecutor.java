@@ -84,8 +84,24 @@ final class BoundedExecutor {
      * @return the queued tasks that did not run
      */
     List<Runnable> shutdown(long deadline) {
+        return shutdown(deadline, () -> {
+        });
+    }
+
+    /**
+     * Like {@link #shutdown(long)}, calling {@code beforeInterrupting} once the deadline has passed with tasks
+     * still running or queued, just before the threads are interrupted.
+     */
+    List<Runnable> shutdown(long deadline, Runnable beforeInterrupting) {
         stopAccepting();
-        return awaitShutdown(deadline);
+        return awaitShutdown(deadline, beforeInterrupting);
+    }
+
+    /**
+     * Returns whether tasks are still accepted.
+     */
+    boolean accepting() {
+        return !this.executor.isShutdown();
     }
 
     /**
@@ -100,8 +116,14 @@ final class BoundedExecutor {
      * @return the queued tasks that did not run
      */
     List<Runnable> awaitShutdown(long deadline) {
+        return awaitShutdown(deadline, () -> {
+        });
+    }
+
+    private List<Runnable> awaitShutdown(long deadline, Runnable beforeInterrupting) {
         try {
             if (!this.executor.awaitTermination(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
+                beforeInterrupting.run();
                 List<Runnable> abandoned = this.executor.shutdownNow();
                 if (this.executor.awaitTermination(1, TimeUnit.SECONDS)) {
                     joinThreads(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
@@ -113,6 +135,7 @@ final class BoundedExecutor {
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
+            beforeInterrupting.run();
             return this.executor.shutdownNow();
         }
     }

@@ -30,6 +30,12 @@ final class NotificationListener {
 
         void handle(String channel, String payload, int processId);
 
+        /**
+         * Called once the notifications of one read have all been passed to {@link #handle}.
+         */
+        default void endOfRead() {
+        }
+
         void connected(BroadcasterConnectedEvent event);
 
         void disconnected(BroadcasterDisconnectedEvent event);
@@ -138,18 +144,14 @@ final class NotificationListener {
             while (!stopping()) {
                 ListenerConnection current = this.connection;
                 try {
-                    for (PGNotification notification : current.receive()) {
-                        handle(notification);
-                    }
+                    handleAll(current.receive());
                     current.maintain();
                 }
                 catch (SQLException | RuntimeException ex) {
                     if (stopping()) {
                         break;
                     }
-                    for (PGNotification notification : current.receivedBeforeFailure()) {
-                        handle(notification);
-                    }
+                    handleAll(current.receivedBeforeFailure());
                     lost(current, ex);
                     if (!reconnect(true, 0)) {
                         return;
@@ -159,6 +161,21 @@ final class NotificationListener {
         }
         finally {
             closeOnStop();
+        }
+    }
+
+    private void handleAll(List<PGNotification> notifications) {
+        if (notifications.isEmpty()) {
+            return;
+        }
+        for (PGNotification notification : notifications) {
+            handle(notification);
+        }
+        try {
+            this.handler.endOfRead();
+        }
+        catch (RuntimeException ex) {
+            logger.error("Could not hand over the notifications of a read; listening goes on", ex);
         }
     }
 

@@ -2,7 +2,11 @@ package dev.pgbroadcaster;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
@@ -25,6 +29,9 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
 
     /** How long stopping waits for the listener to UNLISTEN and close before dropping its connection. */
     private static final Duration LISTENER_STOP_GRACE = Duration.ofSeconds(1);
+
+    /** Most notifications of a read queued as one task. */
+    private static final int MAX_BATCH = 64;
 
     private final ListenerConnectionFactory connectionFactory;
 
@@ -56,6 +63,21 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     private volatile BoundedExecutor dispatch;
 
     private volatile NotificationListener listener;
+
+    /**
+     * With the block policy and one dispatch thread, the notifications of a read are queued as one task, which
+     * spares the executor's work per notification at both ends; room in the queue is still counted per
+     * notification, here. {@code null} when each notification is a task of its own.
+     */
+    private volatile DispatchRoom dispatchRoom;
+
+    /** Decoded by the listener thread, and used by it only, until {@link #queueDecoded()}. */
+    private final List<Delivery> decodedAhead = new ArrayList<>();
+
+    /** How many {@link #decodedAhead} may hold; listener thread only. */
+    private int batchLimit;
+
+    private final Set<Batch> runningBatches = ConcurrentHashMap.newKeySet();
 
     /**
      * What the broadcaster listens on and how it dispatches.
@@ -140,7 +162,11 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
      */
     public int dispatchQueueSize() {
         BoundedExecutor current = this.dispatch;
-        return current != null ? current.queued() : 0;
+        if (current == null) {
+            return 0;
+        }
+        DispatchRoom room = this.dispatchRoom;
+        return (room != null) ? room.queued() : current.queued();
     }
 
     @Override
@@ -154,6 +180,9 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             this.rawListened = this.events.hasListenersFor(new RawNotification("", "", 0));
             this.dispatch = new BoundedExecutor("pg-broadcaster-dispatch-", this.settings.dispatchThreads(),
                     this.settings.dispatchQueueCapacity(), this.settings.overflowPolicy(), this::dropped);
+            boolean batched = this.settings.overflowPolicy() == OverflowPolicy.BLOCK
+                    && this.settings.dispatchThreads() == 1;
+            this.dispatchRoom = batched ? new DispatchRoom(this.settings.dispatchQueueCapacity()) : null;
             NotificationListener starting = new NotificationListener(this.connectionFactory, this.settings.channels(),
                     new ListenerHandler(), this.recovery, this.statistics);
             try {
@@ -194,13 +223,25 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
                 stopping.abort();
             }
             // Shutting the queue down also releases a listener blocked on a full queue.
-            List<Runnable> abandoned = this.dispatch.shutdown(deadline);
-            abandoned.forEach((task) -> {
-                if (task instanceof ChannelTask) {
-                    this.observer.dropped(ChannelTask.channelOf(task), BroadcasterObserver.DropReason.SHUTDOWN);
+            List<Delivery> unstarted = new ArrayList<>();
+            List<Runnable> abandoned = this.dispatch.shutdown(deadline,
+                    () -> this.runningBatches.forEach((batch) -> unstarted.addAll(batch.claimRest())));
+            long undelivered = 0;
+            for (Runnable task : abandoned) {
+                if (task instanceof Batch batch) {
+                    unstarted.addAll(batch.claimRest());
                 }
-            });
-            long undelivered = abandoned.size();
+                else {
+                    if (task instanceof ChannelTask) {
+                        this.observer.dropped(ChannelTask.channelOf(task), BroadcasterObserver.DropReason.SHUTDOWN);
+                    }
+                    undelivered++;
+                }
+            }
+            for (Delivery delivery : unstarted) {
+                this.observer.dropped(delivery.channel(), BroadcasterObserver.DropReason.SHUTDOWN);
+            }
+            undelivered += unstarted.size();
             if (!listenerStopped && !stopping.awaitStop(System.nanoTime() + Duration.ofSeconds(1).toNanos())) {
                 stopping.abort();
                 stopping.awaitStop(System.nanoTime() + Duration.ofSeconds(1).toNanos());
@@ -251,10 +292,56 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             return;
         }
         RawNotification raw = new RawNotification(channel, (payload != null) ? payload : "", processId);
+        Delivery delivery = new Delivery(this.events, raw, decoded, receivedAt);
+        DispatchRoom room = this.dispatchRoom;
+        if (room == null) {
+            queue(delivery);
+            return;
+        }
+        if (this.decodedAhead.isEmpty()) {
+            // Never more in hand than fits: once the queue is full the listener waits with one notification, as it
+            // does with a task per notification. The room only grows meanwhile, so reading it once per batch will do.
+            this.batchLimit = Math.max(1, Math.min(MAX_BATCH, room.available()));
+        }
+        this.decodedAhead.add(delivery);
+        if (this.decodedAhead.size() >= this.batchLimit) {
+            queueDecoded();
+        }
+    }
+
+    private void queue(Delivery delivery) {
         BoundedExecutor queue = this.dispatch;
-        if (queue == null || !queue.submit(new Delivery(this.events, raw, decoded, receivedAt))) {
-            this.statistics.recordUndelivered(1);
-            this.observer.dropped(channel, BroadcasterObserver.DropReason.SHUTDOWN);
+        if (queue == null || !queue.submit(delivery)) {
+            undelivered(List.of(delivery));
+        }
+    }
+
+    /**
+     * Queues what the listener thread has decoded as one task, once there is room for all of it.
+     */
+    private void queueDecoded() {
+        if (this.decodedAhead.isEmpty()) {
+            return;
+        }
+        List<Delivery> deliveries = List.copyOf(this.decodedAhead);
+        this.decodedAhead.clear();
+        BoundedExecutor queue = this.dispatch;
+        DispatchRoom room = this.dispatchRoom;
+        // The block policy: wait until they fit, unless the queue shuts down meanwhile.
+        if (queue == null || room == null || !room.take(deliveries.size(), queue::accepting)) {
+            undelivered(deliveries);
+            return;
+        }
+        if (!queue.submit(new Batch(deliveries, room))) {
+            room.release(deliveries.size());
+            undelivered(deliveries);
+        }
+    }
+
+    private void undelivered(List<Delivery> deliveries) {
+        this.statistics.recordUndelivered(deliveries.size());
+        for (Delivery delivery : deliveries) {
+            this.observer.dropped(delivery.channel(), BroadcasterObserver.DropReason.SHUTDOWN);
         }
     }
 
@@ -345,6 +432,49 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     }
 
     /**
+     * The notifications of one read, queued as one task. Each is claimed once: by the dispatch thread, which gives
+     * its room in the queue back as it starts it, or by closing, which counts those nobody started when its time
+     * has run out.
+     */
+    private final class Batch implements Runnable {
+
+        private final List<Delivery> deliveries;
+
+        private final DispatchRoom room;
+
+        private final AtomicInteger next = new AtomicInteger();
+
+        Batch(List<Delivery> deliveries, DispatchRoom room) {
+            this.deliveries = deliveries;
+            this.room = room;
+        }
+
+        @Override
+        public void run() {
+            PgBroadcaster.this.runningBatches.add(this);
+            try {
+                int index;
+                while ((index = this.next.getAndIncrement()) < this.deliveries.size()) {
+                    this.room.release(1);
+                    this.deliveries.get(index).run();
+                }
+            }
+            finally {
+                PgBroadcaster.this.runningBatches.remove(this);
+            }
+        }
+
+        /**
+         * Claims the deliveries that have not started, so that they never will.
+         */
+        List<Delivery> claimRest() {
+            int from = this.next.getAndSet(this.deliveries.size());
+            return (from < this.deliveries.size()) ? this.deliveries.subList(from, this.deliveries.size()) : List.of();
+        }
+
+    }
+
+    /**
      * What the listener thread hands over.
      */
     private final class ListenerHandler implements NotificationListener.Handler {
@@ -352,6 +482,11 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         @Override
         public void handle(String channel, String payload, int processId) {
             received(channel, payload, processId);
+        }
+
+        @Override
+        public void endOfRead() {
+            queueDecoded();
         }
 
         @Override

@@ -1,10 +1,14 @@
 package dev.pgbroadcaster;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.IntStream;
 
+import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.context.annotation.Configuration;
@@ -40,6 +44,40 @@ class OverflowPolicyTests {
             assertThat(received(held)).isEqualTo(withSentinel(this.sent));
             assertThat(statistics.dropped()).isZero();
         });
+    }
+
+    @Test
+    void blockCountsRoomPerNotificationWhenOneReadBringsMoreThanTheQueueHolds() {
+        application("block").run((context) -> {
+            Held held = context.getBean(Held.class);
+            BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
+            // One transaction, so the listener reads all eleven at once.
+            sendInOneTransaction(this.channel, this.sent);
+            // Still one held, two queued, and the listener waits with the fourth in hand.
+            await().atMost(Inbox.DEADLINE).until(() -> statistics.received() == 4);
+            assertThat(held.entered.getCount()).isZero();
+            assertThat(context.getBean(PgBroadcaster.class).dispatchQueueSize()).isEqualTo(2);
+            held.release.countDown();
+            assertThat(received(held)).isEqualTo(withSentinel(this.sent));
+            assertThat(statistics.dropped()).isZero();
+        });
+    }
+
+    static void sendInOneTransaction(String channel, List<ChangeNotification> notifications) {
+        try (Connection connection = TestDatabase.get().connect()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement statement = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+                for (ChangeNotification notification : notifications) {
+                    statement.setString(1, channel);
+                    statement.setString(2, notification.toString());
+                    statement.execute();
+                }
+            }
+            connection.commit();
+        }
+        catch (SQLException ex) {
+            throw new IllegalStateException(ex);
+        }
     }
 
     @Test

@@ -76,6 +76,24 @@ class ShutdownTests {
             });
     }
 
+    @Test
+    void whatWasReadTogetherAndNotStartedWithinTheShutdownTimeoutIsCounted() {
+        application().withPropertyValues("pg.broadcaster.shutdown-timeout=200ms")
+            .withUserConfiguration(OverflowPolicyTests.Held.class)
+            .run((context) -> {
+                BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
+                List<ChangeNotification> six = IntStream.range(0, 6).mapToObj((i) -> change("t" + i, "INSERT")).toList();
+                // One transaction: the six come in one read, and the first is held while the rest wait behind it.
+                OverflowPolicyTests.sendInOneTransaction(this.channel, six);
+                SubscriptionTests.awaitQuietly(context.getBean(OverflowPolicyTests.Held.class).entered);
+                await().atMost(Inbox.DEADLINE).until(() -> statistics.received() == 6);
+                context.close();
+                assertThat(statistics.undelivered()).isEqualTo(5);
+                assertThat(statistics.published()).isEqualTo(1);
+                assertThat(statistics.listenerErrors()).isEqualTo(1);
+            });
+    }
+
     private List<ChangeNotification> sendSix(OverflowPolicyTests.Held held, BroadcasterStatistics statistics) {
         List<ChangeNotification> sent = IntStream.range(0, 6).mapToObj((i) -> change("t" + i, "INSERT")).toList();
         send(this.channel, sent.get(0));
