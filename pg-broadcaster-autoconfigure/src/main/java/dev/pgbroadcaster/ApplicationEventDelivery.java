@@ -96,13 +96,20 @@ final class ApplicationEventDelivery {
 
         };
 
+        private final Types resolved;
+
         NotificationEvent(Object source, T payload) {
-            super(source, payload, types.get(payload.getClass()).payload());
+            this(source, payload, types.get(payload.getClass()));
+        }
+
+        private NotificationEvent(Object source, T payload, Types resolved) {
+            super(source, payload, resolved.payload());
+            this.resolved = resolved;
         }
 
         @Override
         public ResolvableType getResolvableType() {
-            return types.get(getPayload().getClass()).event();
+            return this.resolved.event();
         }
 
         private record Types(ResolvableType payload, ResolvableType event) {

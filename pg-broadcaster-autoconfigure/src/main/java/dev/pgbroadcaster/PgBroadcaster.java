@@ -4,8 +4,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -77,7 +75,8 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     /** How many {@link #decodedAhead} may hold; listener thread only. */
     private int batchLimit;
 
-    private final Set<Batch> runningBatches = ConcurrentHashMap.newKeySet();
+    /** The batch the dispatch thread is running; there is one dispatch thread when notifications are batched. */
+    private volatile Batch runningBatch;
 
     /**
      * What the broadcaster listens on and how it dispatches.
@@ -224,8 +223,12 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             }
             // Shutting the queue down also releases a listener blocked on a full queue.
             List<Delivery> unstarted = new ArrayList<>();
-            List<Runnable> abandoned = this.dispatch.shutdown(deadline,
-                    () -> this.runningBatches.forEach((batch) -> unstarted.addAll(batch.claimRest())));
+            List<Runnable> abandoned = this.dispatch.shutdown(deadline, () -> {
+                Batch running = this.runningBatch;
+                if (running != null) {
+                    unstarted.addAll(running.claimRest());
+                }
+            });
             long undelivered = 0;
             for (Runnable task : abandoned) {
                 if (task instanceof Batch batch) {
@@ -238,9 +241,7 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
                     undelivered++;
                 }
             }
-            for (Delivery delivery : unstarted) {
-                this.observer.dropped(delivery.channel(), BroadcasterObserver.DropReason.SHUTDOWN);
-            }
+            droppedOnShutdown(unstarted);
             undelivered += unstarted.size();
             if (!listenerStopped && !stopping.awaitStop(System.nanoTime() + Duration.ofSeconds(1).toNanos())) {
                 stopping.abort();
@@ -340,6 +341,10 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
 
     private void undelivered(List<Delivery> deliveries) {
         this.statistics.recordUndelivered(deliveries.size());
+        droppedOnShutdown(deliveries);
+    }
+
+    private void droppedOnShutdown(List<Delivery> deliveries) {
         for (Delivery delivery : deliveries) {
             this.observer.dropped(delivery.channel(), BroadcasterObserver.DropReason.SHUTDOWN);
         }
@@ -451,7 +456,7 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
 
         @Override
         public void run() {
-            PgBroadcaster.this.runningBatches.add(this);
+            PgBroadcaster.this.runningBatch = this;
             try {
                 int index;
                 while ((index = this.next.getAndIncrement()) < this.deliveries.size()) {
@@ -460,7 +465,7 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
                 }
             }
             finally {
-                PgBroadcaster.this.runningBatches.remove(this);
+                PgBroadcaster.this.runningBatch = null;
             }
         }
 
