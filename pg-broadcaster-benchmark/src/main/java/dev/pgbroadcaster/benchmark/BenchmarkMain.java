@@ -36,6 +36,12 @@ public final class BenchmarkMain {
 
     private static final int BURST_BATCH = 1_000;
 
+    private static final String BURST_DRAIN = "time to drain (s)";
+
+    private static final String BURST_LIVE_HEAP = "live heap, MB: before / peak (full GC every 200 ms)";
+
+    private static final String BURST_DELIVERED = "delivered / lost / duplicates";
+
     private final boolean quick;
 
     private final Database database;
@@ -110,9 +116,9 @@ public final class BenchmarkMain {
             }
             else {
                 String reason = "n/a: each message is a table row";
-                put(burstRow("time to drain (s)"), contender, reason);
-                put(burstRow("live heap, MB: before / peak (full GC every 200 ms)"), contender, reason);
-                put(burstRow("delivered / lost / duplicates"), contender, reason);
+                put(burstRow(BURST_DRAIN), contender, reason);
+                put(burstRow(BURST_LIVE_HEAP), contender, reason);
+                put(burstRow(BURST_DELIVERED), contender, reason);
             }
         }
     }
@@ -194,7 +200,7 @@ public final class BenchmarkMain {
         try (Contender.Running running = start(contender, recorder)) {
             long start = System.nanoTime();
             if (contender.receivesNotify()) {
-                Workloads.batched(running, count, THROUGHPUT_BATCH);
+                Workloads.batched(running, 0, count, THROUGHPUT_BATCH);
             }
             else {
                 Workloads.paced(running, 0, rowCount, 0);
@@ -208,7 +214,7 @@ public final class BenchmarkMain {
     }
 
     private void burst(Contender contender, int count) throws Exception {
-        String label = burstRow("time to drain (s)");
+        String label = burstRow(BURST_DRAIN);
         progress(contender, String.format(Locale.ROOT, "burst of %,d", count));
         try {
             Burst timed = burstPass(contender, count, false);
@@ -218,9 +224,9 @@ public final class BenchmarkMain {
                     timed.deepestQueue, sampled.liveBefore, sampled.peak, count));
             put(label, contender, String.format(Locale.ROOT, "%.1f", timed.drainedSeconds)
                     + (timed.received == count ? "" : " (incomplete)"));
-            put(burstRow("live heap, MB: before / peak (full GC every 200 ms)"), contender,
+            put(burstRow(BURST_LIVE_HEAP), contender,
                     String.format(Locale.ROOT, "%.0f / %.0f", sampled.liveBefore / 1048576.0, sampled.peak / 1048576.0));
-            put(burstRow("delivered / lost / duplicates"), contender, String.format(Locale.ROOT, "%,d / %,d / %,d",
+            put(burstRow(BURST_DELIVERED), contender, String.format(Locale.ROOT, "%,d / %,d / %,d",
                     timed.received, count - timed.received, timed.duplicates));
             if (timed.deepestQueue >= 0) {
                 put(burstRow("deepest dispatch queue (capacity 10,000)"), contender,
@@ -259,7 +265,7 @@ public final class BenchmarkMain {
             sampler.setDaemon(true);
             sampler.start();
             long start = System.nanoTime();
-            Workloads.batched(running, count, BURST_BATCH);
+            Workloads.batched(running, 0, count, BURST_BATCH);
             recorder.awaitAll(System.nanoTime() + TimeUnit.SECONDS.toNanos(300));
             double drained = (recorder.lastReceiveNanos() - start) / 1e9;
             sampler.interrupt();

@@ -3,6 +3,7 @@ package dev.pgbroadcaster.benchmark;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Collects what one contender delivers during one workload: which sequence numbers arrived, how often, and
@@ -87,42 +88,31 @@ final class Recorder {
      * Waits until ping {@code seq} (negative) has been the last to arrive.
      */
     synchronized boolean awaitPing(long seq, long timeout, TimeUnit unit) throws InterruptedException {
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
-        while (this.lastPing != seq) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
-        }
-        return true;
+        return awaitUntil(() -> this.lastPing == seq, System.nanoTime() + unit.toNanos(timeout));
     }
 
     /**
      * Waits until {@code count} warm-up pings (those below -1) have arrived, in whatever order.
      */
     synchronized boolean awaitWarmUpPings(long count, long timeout, TimeUnit unit) throws InterruptedException {
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
-        while (this.warmUpPings < count) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
-        }
-        return true;
+        return awaitUntil(() -> this.warmUpPings >= count, System.nanoTime() + unit.toNanos(timeout));
     }
 
     /**
      * Waits until every expected sequence number has arrived, or the deadline passes.
      */
     synchronized boolean awaitAll(long deadlineNanos) throws InterruptedException {
-        while (this.received < this.expected) {
+        return awaitUntil(() -> this.received >= this.expected, deadlineNanos);
+    }
+
+    /** Called holding this recorder's monitor, which {@link #deliver} notifies on every change waited for. */
+    private boolean awaitUntil(BooleanSupplier condition, long deadlineNanos) throws InterruptedException {
+        while (!condition.getAsBoolean()) {
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
                 return false;
             }
-            TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            TimeUnit.NANOSECONDS.timedWait(this, left);
         }
         return true;
     }

@@ -50,11 +50,11 @@ final class Workloads {
     }
 
     /**
-     * Sends {@code 0} to {@code count - 1} as fast as the publishers can, {@code batchSize} NOTIFYs per
-     * transaction.
+     * Sends {@code count} notifications numbered from {@code firstSeq} up, or down when it is negative (pings), as
+     * fast as the publishers can, {@code batchSize} NOTIFYs per transaction.
      * @return how long sending took, in nanoseconds
      */
-    static long batched(Contender.Running running, int count, int batchSize) throws Exception {
+    static long batched(Contender.Running running, long firstSeq, int count, int batchSize) throws Exception {
         List<NotifySender> senders = new ArrayList<>();
         try {
             for (int i = 0; i < PUBLISHERS; i++) {
@@ -64,7 +64,13 @@ final class Workloads {
             return onPublishers((publisher) -> {
                 for (int batch = publisher; batch < batches; batch += PUBLISHERS) {
                     long first = (long) batch * batchSize;
-                    senders.get(publisher).sendBatch(first, Math.min(count, first + batchSize) - 1);
+                    long last = Math.min(count, first + batchSize) - 1;
+                    if (firstSeq < 0) {
+                        senders.get(publisher).sendBatch(firstSeq - last, firstSeq - first);
+                    }
+                    else {
+                        senders.get(publisher).sendBatch(firstSeq + first, firstSeq + last);
+                    }
                 }
             });
         }
@@ -111,25 +117,7 @@ final class Workloads {
     static void warmUpBatched(Contender.Running running, Recorder recorder, int count, int batchSize)
             throws Exception {
         long before = recorder.warmUpPings();
-        List<NotifySender> senders = new ArrayList<>();
-        try {
-            for (int i = 0; i < PUBLISHERS; i++) {
-                senders.add((NotifySender) running.newSender());
-            }
-            int batches = (count + batchSize - 1) / batchSize;
-            onPublishers((publisher) -> {
-                for (int batch = publisher; batch < batches; batch += PUBLISHERS) {
-                    long first = -2 - (long) batch * batchSize;
-                    long last = Math.max(-1 - (long) count, first - batchSize + 1);
-                    senders.get(publisher).sendBatch(last, first);
-                }
-            });
-        }
-        finally {
-            for (Sender sender : senders) {
-                sender.close();
-            }
-        }
+        batched(running, -2, count, batchSize);
         if (!recorder.awaitWarmUpPings(before + count, 120, TimeUnit.SECONDS)) {
             throw new IllegalStateException("The warm-up did not drain within 120 s");
         }
