@@ -9,8 +9,11 @@ import javax.sql.DataSource;
 
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static dev.pgbroadcaster.Broadcasting.change;
@@ -19,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code pg.broadcaster.triggers.*}: the shipped trigger function installed and attached at startup.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class TriggerInstallerTests {
 
     private final String channel = "backend.table_change_" + Broadcasting.channel();
@@ -45,7 +49,7 @@ class TriggerInstallerTests {
     }
 
     @Test
-    void startingAgainLeavesATriggerThatIsInPlaceUntouched() throws Exception {
+    void startingAgainLeavesATriggerThatIsInPlaceUntouched(CapturedOutput output) throws Exception {
         TestDatabase.get().execute("CREATE TABLE " + this.table + " (id int)");
         ApplicationContextRunner application = application().withPropertyValues("pg.broadcaster.triggers.tables[0]=" + this.table);
         application.run((context) -> assertThat(context).hasNotFailed());
@@ -53,24 +57,80 @@ class TriggerInstallerTests {
         application.run((context) -> assertThat(context).hasNotFailed());
         assertThat(triggerOid()).isEqualTo(first);
         assertThat(triggerCount()).isEqualTo(1);
+        String trigger = TriggerInstaller.triggerName(this.channel);
+        assertThat(output.getOut()).contains("attached now to " + this.table + " (" + trigger + ")")
+            .contains("none attached now; already in place on " + this.table + " (" + trigger + ")");
     }
 
     @Test
-    void anotherChannelReplacesTheTrigger() throws Exception {
+    void applicationsOnOtherChannelsKeepTheirTriggersOnTheSameTable(CapturedOutput output) throws Exception {
         TestDatabase.get().execute("CREATE TABLE " + this.table + " (id int)");
+        String other = Broadcasting.channel();
+        application().withPropertyValues("pg.broadcaster.triggers.tables[0]=" + this.table).run((first) -> {
+            assertThat(first).hasNotFailed();
+            application().withPropertyValues("pg.broadcaster.triggers.tables[0]=" + this.table,
+                    "pg.broadcaster.channel=" + other)
+                .run((second) -> {
+                    assertThat(second).hasNotFailed();
+                    TestDatabase.get().execute("INSERT INTO " + this.table + " VALUES (1)");
+                    assertThat(first.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next())
+                        .isEqualTo(change(this.table, "INSERT"));
+                    assertThat(second.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next())
+                        .isEqualTo(change(this.table, "INSERT"));
+                });
+        });
+        assertThat(triggerCount()).isEqualTo(2);
+        String secondStart = output.getOut().lines()
+            .filter((line) -> line.contains("notifies channel " + ChannelNames.quote(other)))
+            .findFirst()
+            .orElseThrow();
+        assertThat(secondStart).contains("attached now to " + this.table + " (" + TriggerInstaller.triggerName(other) + ")")
+            .contains(this.table + " also notifies " + ChannelNames.quote(this.channel))
+            .contains("left in place");
+        assertThat(output.getOut()).doesNotContain("Replaced the trigger");
+    }
+
+    @Test
+    void aTriggerNamedForTheChannelThatDoesNotCoverEveryStatementIsReplacedAndTheLogSaysWhatItWas(CapturedOutput output)
+            throws Exception {
+        String name = TriggerInstaller.triggerName(this.channel);
+        TestDatabase.get().execute("CREATE TABLE " + this.table + " (id int)",
+                new String(TriggerInstallerTests.class.getClassLoader()
+                    .getResourceAsStream(TriggerInstaller.SCRIPT).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                "CREATE TRIGGER \"" + name + "\" AFTER INSERT ON " + this.table
+                        + " FOR EACH STATEMENT EXECUTE FUNCTION pg_broadcaster_notify('" + this.channel + "')");
+        application().withPropertyValues("pg.broadcaster.triggers.tables[0]=" + this.table).run((context) -> {
+            assertThat(context).hasNotFailed();
+            TestDatabase.get().execute("DELETE FROM " + this.table);
+            assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next())
+                .isEqualTo(change(this.table, "DELETE"));
+        });
+        assertThat(triggerCount()).isEqualTo(1);
+        assertThat(output.getOut()).contains("Replaced the trigger " + name + " on " + this.table)
+            .contains("AFTER INSERT ON");
+    }
+
+    @Test
+    void aTriggerOfAnEarlierVersionOrAMigrationThatNotifiesTheChannelIsInPlace(CapturedOutput output) throws Exception {
+        // As the README's Flyway migration, and earlier versions of the installer, name it.
+        TestDatabase.get().execute("CREATE TABLE " + this.table + " (id int)",
+                new String(TriggerInstallerTests.class.getClassLoader()
+                    .getResourceAsStream(TriggerInstaller.SCRIPT).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                "CREATE TRIGGER pg_broadcaster_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + this.table
+                        + " FOR EACH STATEMENT EXECUTE FUNCTION pg_broadcaster_notify('" + this.channel + "')");
         application().withPropertyValues("pg.broadcaster.triggers.tables[0]=" + this.table)
             .run((context) -> assertThat(context).hasNotFailed());
-        String other = Broadcasting.channel();
-        application().withPropertyValues("pg.broadcaster.triggers.tables[0]=" + this.table,
-                "pg.broadcaster.channels[0]=" + other, "pg.broadcaster.triggers.channel=" + other)
-            .run((context) -> {
-                TestDatabase.get().execute("INSERT INTO " + this.table + " VALUES (1)");
-                ChangeNotification sentinel = change("sentinel", "INSERT");
-                Broadcasting.send(other, sentinel);
-                assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.upTo(sentinel))
-                    .containsExactly(change(this.table, "INSERT"), sentinel);
-            });
         assertThat(triggerCount()).isEqualTo(1);
+        assertThat(output.getOut()).contains("none attached now; already in place on " + this.table + " (pg_broadcaster_notify)");
+    }
+
+    @Test
+    void triggerNamesAreReadableDistinctAndFitAnIdentifier() {
+        assertThat(TriggerInstaller.triggerName("backend.table_change")).startsWith("pg_broadcaster_backend_table_change_");
+        assertThat(TriggerInstaller.triggerName("a.b")).isNotEqualTo(TriggerInstaller.triggerName("a_b"));
+        String longest = TriggerInstaller.triggerName("Ä".repeat(31));
+        assertThat(longest.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(63);
+        assertThat(TriggerInstaller.triggerName("x".repeat(63))).hasSize(63);
     }
 
     @Test
@@ -122,7 +182,7 @@ class TriggerInstallerTests {
 
     private long triggerOid() throws SQLException {
         return jdbc().queryForObject("SELECT oid FROM pg_trigger WHERE tgrelid = to_regclass(?) AND tgname = ?", Long.class,
-                '"' + this.table + '"', TriggerInstaller.TRIGGER);
+                '"' + this.table + '"', TriggerInstaller.triggerName(this.channel));
     }
 
     private int triggerCount() throws SQLException {
