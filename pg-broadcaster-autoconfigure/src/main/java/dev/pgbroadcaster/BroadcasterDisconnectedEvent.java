@@ -8,6 +8,10 @@ import java.util.List;
  * network failed, or a liveness check got no answer in time. Notifications sent from now on are lost until a
  * {@link BroadcasterConnectedEvent} says the listener is back.
  * <p>
+ * It is also published when the listener cannot listen at startup (the database is down, or refuses the login),
+ * and when, while the listener is away, an attempt fails for a reason that will not fix itself (a refused
+ * password, a database that does not exist): the {@link #cause()} says which.
+ * <p>
  * When {@code pg.broadcaster.reconnect.max-attempts} runs out the listener gives up, and this event is published
  * once more with {@link #reconnecting()} {@code false}. Closing the application publishes no such event.
  *

@@ -25,6 +25,9 @@ final class NotificationListener {
 
     private static final Log logger = LogFactory.getLog(Broadcaster.class);
 
+    /** How often a failure that will not fix itself is logged again as an error while it goes on. */
+    static final Duration LASTING_FAILURE_REMINDER = Duration.ofMinutes(5);
+
     /** What the listener hands over, in the order it happens. */
     interface Handler {
 
@@ -62,6 +65,14 @@ final class NotificationListener {
 
     private int failedStartupAttempts;
 
+    /** Preparation still to be done before listening, because the database could not be reached for it yet. */
+    private volatile PgBroadcaster.Preparation pendingPreparation;
+
+    /** The SQL state of the failure that will not fix itself reported last in this outage, or {@code null}. */
+    private String reportedLasting;
+
+    private long nextLastingReminder;
+
     private Thread thread;
 
     NotificationListener(ListenerConnectionFactory connectionFactory, List<String> channels, Handler handler,
@@ -75,6 +86,29 @@ final class NotificationListener {
     }
 
     /**
+     * Has {@code preparation} done before the first connection is announced, because it could not be done at
+     * start: the database could not be reached. Each connection attempt retries it, after LISTEN, until it is done.
+     */
+    void prepareBeforeListening(PgBroadcaster.Preparation preparation) {
+        this.pendingPreparation = preparation;
+    }
+
+    /**
+     * Announces that listening could not start: the application hears of it as of a lost connection, and the
+     * listener keeps trying in the background.
+     */
+    void startupFailed(Exception failure) {
+        this.failedStartupAttempts = Math.max(1, this.failedStartupAttempts);
+        String state = ConnectionFailures.sqlState(failure);
+        if (ConnectionFailures.remedy(failure) != null) {
+            this.reportedLasting = state;
+            this.nextLastingReminder = System.nanoTime() + LASTING_FAILURE_REMINDER.toNanos();
+        }
+        this.handler.disconnected(new BroadcasterDisconnectedEvent(this.channels, Redaction.exception(failure), true,
+                Instant.now()));
+    }
+
+    /**
      * Connects and LISTENs on the calling thread, so that once this returns every notification committed from
      * then on is received.
      * @throws SQLException if the connection or LISTEN fails; {@link #startReading()} then keeps trying
@@ -82,7 +116,7 @@ final class NotificationListener {
     void connect() throws SQLException {
         this.downSince = System.nanoTime();
         try {
-            connected(ListenerConnection.open(this.connectionFactory, this.channels, this.recovery), false);
+            connected(openPrepared(), false);
         }
         catch (SQLException | RuntimeException ex) {
             this.failedStartupAttempts++;
@@ -220,8 +254,7 @@ final class NotificationListener {
             }
             attempt++;
             try {
-                ListenerConnection opened = ConnectionAttempt.run(
-                        () -> ListenerConnection.open(this.connectionFactory, this.channels, this.recovery), this::stopping);
+                ListenerConnection opened = ConnectionAttempt.run(this::openPrepared, this::stopping);
                 if (opened == null) {
                     return false;
                 }
@@ -234,14 +267,79 @@ final class NotificationListener {
             }
             catch (SQLException | RuntimeException ex) {
                 lastFailure = ex;
-                logger.warn((reconnect ? "Reconnect" : "Connection") + " attempt " + attempt + " to "
-                        + this.connectionFactory.description() + " failed: " + Redaction.message(ex));
+                attemptFailed(reconnect, attempt, ex);
             }
+        }
+    }
+
+    /**
+     * Opens a connection and LISTENs, then does the preparation still pending, so that it is done before the
+     * connection is announced; a preparation that cannot reach the database fails the attempt.
+     */
+    private ListenerConnection openPrepared() throws SQLException {
+        ListenerConnection opened = ListenerConnection.open(this.connectionFactory, this.channels, this.recovery);
+        PgBroadcaster.Preparation pending = this.pendingPreparation;
+        if (pending == null) {
+            return opened;
+        }
+        try {
+            pending.prepare();
+            this.pendingPreparation = null;
+            logger.info("The database can be reached now: done, before listening, what was left to do at startup ("
+                    + pending.description() + ")");
+        }
+        catch (SQLException ex) {
+            opened.abort();
+            throw new SQLException("the listener connected, but could not yet " + pending.description()
+                    + ", the database cannot be reached: " + Redaction.message(ex), ex.getSQLState(), ex);
+        }
+        catch (RuntimeException ex) {
+            // It cannot succeed by trying again; listening is still worth more than not listening.
+            this.pendingPreparation = null;
+            logger.error("Could not " + pending.description() + "; listening goes on without it: " + Redaction.message(ex),
+                    Redaction.exception(ex));
+        }
+        return opened;
+    }
+
+    /**
+     * Logs a failed attempt: a warning when the failure may fix itself; when it will not, an error that says what to
+     * change, once, then again every {@link #LASTING_FAILURE_REMINDER} while it lasts, with an event for the
+     * application as for a lost connection.
+     */
+    private void attemptFailed(boolean reconnect, int attempt, Exception ex) {
+        String what = (reconnect ? "Reconnect" : "Connection") + " attempt " + attempt + " to "
+                + this.connectionFactory.description() + " failed: " + Redaction.message(ex);
+        String remedy = ConnectionFailures.remedy(ex);
+        if (remedy == null) {
+            this.reportedLasting = null;
+            logger.warn(what);
+            return;
+        }
+        String state = ConnectionFailures.sqlState(ex);
+        long now = System.nanoTime();
+        if (!state.equals(this.reportedLasting)) {
+            this.reportedLasting = state;
+            this.nextLastingReminder = now + LASTING_FAILURE_REMINDER.toNanos();
+            logger.error(what + ". This will not fix itself: " + remedy + ". The listener keeps trying (each further "
+                    + "attempt that fails the same way is logged at debug level, with a reminder every "
+                    + DurationText.of(LASTING_FAILURE_REMINDER) + "), so a corrected setting on the server takes "
+                    + "effect without a restart.");
+            this.handler.disconnected(
+                    new BroadcasterDisconnectedEvent(this.channels, Redaction.exception(ex), true, Instant.now()));
+        }
+        else if (now - this.nextLastingReminder >= 0) {
+            this.nextLastingReminder = now + LASTING_FAILURE_REMINDER.toNanos();
+            logger.error(what + ". It still fails the same way: " + remedy + ".");
+        }
+        else if (logger.isDebugEnabled()) {
+            logger.debug(what);
         }
     }
 
     private Duration connected(ListenerConnection opened, boolean reconnect) {
         this.connection = opened;
+        this.reportedLasting = null;
         this.statistics.recordConnected(reconnect);
         Duration downtime = Duration.ofNanos(System.nanoTime() - this.downSince);
         boolean atOnce = !reconnect && this.failedStartupAttempts == 0;

@@ -43,6 +43,8 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
 
     private BroadcasterObserver observer = BroadcasterObserver.NONE;
 
+    private Preparation preparation;
+
     private final Subscriptions subscriptions;
 
     private final ThrottledWarning invalidWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
@@ -139,6 +141,14 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         this.subscriptions.setObserver(this.observer);
     }
 
+    /**
+     * Sets database work to do before listening starts, such as installing triggers. Takes effect the next time
+     * the broadcaster starts.
+     */
+    public void setPreparation(Preparation preparation) {
+        this.preparation = preparation;
+    }
+
     @Override
     public void setApplicationContext(ApplicationContext applicationContext) {
         this.applicationContext = applicationContext;
@@ -184,24 +194,72 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             this.dispatchRoom = batched ? new DispatchRoom(this.settings.dispatchQueueCapacity()) : null;
             NotificationListener starting = new NotificationListener(this.connectionFactory, this.settings.channels(),
                     new ListenerHandler(), this.recovery, this.statistics);
-            try {
-                starting.connect();
-            }
-            catch (SQLException | RuntimeException ex) {
-                String problem = "pg-broadcaster could not LISTEN on " + this.settings.channels() + " through "
-                        + this.connectionFactory.description() + ": " + Redaction.message(ex)
-                        + ". Check pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password, "
-                        + "or the spring.datasource settings they default to.";
-                if (this.recovery.failFast()) {
-                    this.dispatch.shutdown(System.nanoTime());
-                    throw new BroadcasterStartException(problem, Redaction.exception(ex));
+            Exception failure = prepare(starting);
+            if (failure == null) {
+                try {
+                    starting.connect();
                 }
-                logger.warn(problem + " The application starts anyway and the listener keeps trying in the background "
-                        + "(pg.broadcaster.reconnect.*); a BroadcasterConnectedEvent is published once it listens. "
-                        + "Set pg.broadcaster.fail-fast=true to make startup fail instead.");
+                catch (SQLException | RuntimeException ex) {
+                    failure = ex;
+                    String remedy = ConnectionFailures.remedy(ex);
+                    String problem = "pg-broadcaster could not LISTEN on " + this.settings.channels() + " through "
+                            + this.connectionFactory.description() + ": " + Redaction.message(ex) + ". "
+                            + ((remedy != null) ? "This will not fix itself: " + remedy + "."
+                                    : "Check pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password, "
+                                            + "or the spring.datasource settings they default to.");
+                    failStartupIfFailFast(problem, ex);
+                    String rest = " The application starts anyway and the listener keeps trying in the background "
+                            + "(pg.broadcaster.reconnect.*); a BroadcasterConnectedEvent is published once it listens. "
+                            + "Set pg.broadcaster.fail-fast=true to make startup fail instead.";
+                    if (remedy != null) {
+                        logger.error(problem + rest);
+                    }
+                    else {
+                        logger.warn(problem + rest);
+                    }
+                }
+            }
+            if (failure != null) {
+                starting.startupFailed(failure);
             }
             starting.startReading();
             this.listener = starting;
+        }
+    }
+
+    /**
+     * Does the preparation, if any, before the first connection attempt. When it cannot reach the database, the
+     * listener does it before it announces its first connection.
+     * @return the failure that keeps it from being done now, or {@code null}
+     */
+    private Exception prepare(NotificationListener starting) {
+        Preparation pending = this.preparation;
+        if (pending == null) {
+            return null;
+        }
+        try {
+            pending.prepare();
+            return null;
+        }
+        catch (SQLException ex) {
+            String problem = "pg-broadcaster could not " + pending.description() + ": the database cannot be "
+                    + "reached (" + Redaction.message(ex) + "). Check spring.datasource.url, spring.datasource.username and "
+                    + "spring.datasource.password.";
+            failStartupIfFailFast(problem, ex);
+            logger.warn(problem + " The application starts anyway: once the database can be reached, the listener "
+                    + "will " + pending.description() + ", then listen on " + this.settings.channels()
+                    + " and publish a BroadcasterConnectedEvent (pg.broadcaster.reconnect.* sets how often it tries). "
+                    + "Set pg.broadcaster.fail-fast=true to make startup fail instead.");
+            starting.prepareBeforeListening(pending);
+            return ex;
+        }
+    }
+
+    private void failStartupIfFailFast(String problem, Exception ex) {
+        if (this.recovery.failFast()) {
+            this.dispatch.shutdown(System.nanoTime());
+            this.dispatch = null;
+            throw new BroadcasterStartException(problem, Redaction.exception(ex));
         }
     }
 
@@ -503,6 +561,29 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         public void disconnected(BroadcasterDisconnectedEvent event) {
             connectionEvent(event);
         }
+
+    }
+
+    /**
+     * Database work the broadcaster does once before it listens, such as installing the triggers that notify it.
+     * It is done when the broadcaster starts; when the database cannot be reached then, the application starts
+     * anyway and the listener does it before it announces its first connection, so a
+     * {@link BroadcasterConnectedEvent} always comes after it.
+     */
+    public interface Preparation {
+
+        /**
+         * Says what it does, to complete "could not ..." in log lines, for example "install the triggers of
+         * pg.broadcaster.triggers.tables".
+         */
+        String description();
+
+        /**
+         * Does the work.
+         * @throws SQLException only when the database cannot be reached: the work is tried again later
+         * @throws RuntimeException when it cannot succeed: at start, startup fails with it
+         */
+        void prepare() throws SQLException;
 
     }
 

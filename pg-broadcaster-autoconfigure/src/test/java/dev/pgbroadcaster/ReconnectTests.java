@@ -65,8 +65,12 @@ class ReconnectTests {
                     "pg.broadcaster.reconnect.initial-delay=10ms", "pg.broadcaster.reconnect.max-attempts=3")
             .withUserConfiguration(ConnectionEventCollector.class)
             .run((context) -> {
-                BroadcasterDisconnectedEvent gaveUp = context.getBean(ConnectionEventCollector.class)
-                    .next(BroadcasterDisconnectedEvent.class);
+                ConnectionEventCollector events = context.getBean(ConnectionEventCollector.class);
+                // First that it could not listen at startup, as for a lost connection, then that it gave up.
+                BroadcasterDisconnectedEvent notListening = events.next(BroadcasterDisconnectedEvent.class);
+                assertThat(notListening.reconnecting()).isTrue();
+                assertThat(notListening.cause()).isInstanceOf(SQLException.class).hasMessageContaining("refused");
+                BroadcasterDisconnectedEvent gaveUp = events.next(BroadcasterDisconnectedEvent.class);
                 assertThat(gaveUp.reconnecting()).isFalse();
                 assertThat(gaveUp.cause()).isInstanceOf(SQLException.class).hasMessageContaining("refused");
                 assertThat(output.getOut()).contains("Gave up connecting", "after 4 attempts",

@@ -6,16 +6,17 @@ import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
 /**
- * Reports a listener that could not connect at startup with {@code pg.broadcaster.fail-fast=true} in Spring
- * Boot's "APPLICATION FAILED TO START" form. The message names the URL without its credentials.
+ * Reports a listener that could not connect at startup with {@code pg.broadcaster.fail-fast=true}, or triggers
+ * that could not be installed because the database could not be reached, in Spring Boot's "APPLICATION FAILED TO
+ * START" form. The message names the URL without its credentials, and the properties to check.
  */
 class BroadcasterStartFailureAnalyzer extends AbstractFailureAnalyzer<PgBroadcaster.BroadcasterStartException> {
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, PgBroadcaster.BroadcasterStartException cause) {
-        String action = "Make sure PostgreSQL is running and reachable at that URL, and check pg.broadcaster.url, "
-                + "pg.broadcaster.username and pg.broadcaster.password (or the spring.datasource settings they default to). "
-                + "To let the application start while the database is down, and listen once it is back, remove "
+        String action = "Make sure PostgreSQL is running and reachable at that URL, and check the settings named above "
+                + "(pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password default to the "
+                + "spring.datasource settings). To let the application start while the database is down, and listen once it is back, remove "
                 + "pg.broadcaster.fail-fast=true.";
         return new FailureAnalysis(cause.getMessage(), action, cause);
     }

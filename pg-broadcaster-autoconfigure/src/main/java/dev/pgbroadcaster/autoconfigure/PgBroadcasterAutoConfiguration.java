@@ -68,7 +68,8 @@ public class PgBroadcasterAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(Broadcaster.class)
     PgBroadcaster pgBroadcaster(PgBroadcasterProperties properties, ListenerConnectionFactory connectionFactory,
-            BroadcasterStatistics statistics, PayloadReader payloadReader, ApplicationContext context) {
+            BroadcasterStatistics statistics, PayloadReader payloadReader, ObjectProvider<TriggerInstallation> triggers,
+            ApplicationContext context) {
         PgBroadcaster.Settings settings = settings(properties);
         if (!properties.getTriggers().getTables().isEmpty() && !context.containsBean(TRIGGER_INSTALLATION)) {
             throw new InvalidBroadcasterPropertyException("pg.broadcaster.triggers.tables", "needs the application's "
@@ -78,6 +79,12 @@ public class PgBroadcasterAutoConfiguration {
                 statistics);
         broadcaster.setPayloadDecoder(
                 PayloadTypesProperties.decoder(properties, settings.channels(), payloadReader, context.getClassLoader()));
+        // Done when the broadcaster starts rather than when a bean is created, so that it happens with lazy
+        // initialization too, and can wait for a database that is down at startup.
+        TriggerInstallation installation = triggers.getIfAvailable();
+        if (installation != null && !installation.isEmpty()) {
+            broadcaster.setPreparation(installation);
+        }
         return broadcaster;
     }
 

@@ -1,21 +1,33 @@
 package dev.pgbroadcaster.autoconfigure;
 
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
 import dev.pgbroadcaster.ChannelNames;
+import dev.pgbroadcaster.PgBroadcaster;
 import dev.pgbroadcaster.TriggerInstaller;
 import dev.pgbroadcaster.TriggerInstaller.TableName;
 
-import org.springframework.beans.factory.InitializingBean;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessResourceException;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionException;
 
 /**
- * Runs the {@link TriggerInstaller} for {@code pg.broadcaster.triggers.*} when the bean is created: after the
- * application's database initialization (schema scripts, Flyway, Liquibase), before the listener starts.
+ * Runs the {@link TriggerInstaller} for {@code pg.broadcaster.triggers.*} as the broadcaster's preparation: when
+ * it starts, which is after the application's database initialization (schema scripts, Flyway, Liquibase) and
+ * whether or not beans are initialized lazily; or, when the database cannot be reached then, as soon as it can,
+ * before the listener announces its first connection.
  */
-final class TriggerInstallation implements InitializingBean {
+final class TriggerInstallation implements PgBroadcaster.Preparation {
 
     private final TriggerInstaller installer;
 
@@ -26,6 +38,10 @@ final class TriggerInstallation implements InitializingBean {
         this.tables = tables;
     }
 
+    /**
+     * Checks {@code pg.broadcaster.triggers.*} and returns the installation they ask for, which is
+     * {@linkplain #isEmpty() empty} when no table is listed.
+     */
     static TriggerInstallation of(PgBroadcasterProperties properties, List<String> channels, DataSource dataSource) {
         PgBroadcasterProperties.Triggers triggers = properties.getTriggers();
         List<String> names = triggers.getTables();
@@ -49,11 +65,18 @@ final class TriggerInstallation implements InitializingBean {
         return new TriggerInstallation(new TriggerInstaller(dataSource, tables, channel), tables);
     }
 
+    boolean isEmpty() {
+        return this.installer == null;
+    }
+
     @Override
-    public void afterPropertiesSet() {
-        if (this.installer == null) {
-            return;
-        }
+    public String description() {
+        return "install the triggers of pg.broadcaster.triggers.tables ("
+                + this.tables.stream().map(TableName::toString).collect(Collectors.joining(", ")) + ")";
+    }
+
+    @Override
+    public void prepare() throws SQLException {
         try {
             this.installer.install();
         }
@@ -63,6 +86,32 @@ final class TriggerInstallation implements InitializingBean {
                     "names '" + ex.getTable() + "', which does not exist (names are used as written, upper case "
                             + "included; create the table first, for example in schema.sql or a migration)");
         }
+        catch (DataAccessException | TransactionException ex) {
+            if (unreachable(ex)) {
+                throw new SQLTransientConnectionException(NestedExceptionUtils.getMostSpecificCause(ex).getMessage(), "08001", ex);
+            }
+            throw new InvalidBroadcasterPropertyException("pg.broadcaster.triggers.tables", "could not be installed: "
+                    + NestedExceptionUtils.getMostSpecificCause(ex).getMessage() + " (the database user of "
+                    + "spring.datasource.username needs the right to create functions and triggers on these tables)");
+        }
+    }
+
+    // Whether the database could not be reached at all, which waiting may fix, rather than refused the work.
+    private static boolean unreachable(RuntimeException ex) {
+        if (ex instanceof DataAccessResourceFailureException || ex instanceof TransientDataAccessResourceException
+                || ex instanceof CannotCreateTransactionException) {
+            return true;
+        }
+        for (Throwable each = ex; each != null; each = (each.getCause() != each) ? each.getCause() : null) {
+            if (each instanceof SQLTransientConnectionException || each instanceof SQLNonTransientConnectionException) {
+                return true;
+            }
+            if (each instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
 }

@@ -6,6 +6,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
@@ -76,6 +80,38 @@ public final class RestartablePostgresServer implements AutoCloseable {
             finally {
                 this.postgres = null;
             }
+        }
+    }
+
+    /**
+     * Makes every user but {@code postgres} log in with a password over TCP, as a production server does (the
+     * embedded server trusts every login), and reloads the configuration of the running server.
+     */
+    public synchronized void requirePasswords() {
+        Path hba = this.dataDirectory.resolve("pg_hba.conf");
+        try {
+            Files.writeString(hba, String.join("\n", "local all all trust", "host all postgres 127.0.0.1/32 trust",
+                    "host all postgres ::1/128 trust", "host all all 127.0.0.1/32 scram-sha-256",
+                    "host all all ::1/128 scram-sha-256", ""));
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException("Could not write " + hba, ex);
+        }
+        execute("SELECT pg_reload_conf()");
+    }
+
+    /**
+     * Runs SQL statements as {@code postgres} on the running server, each in a transaction of its own.
+     */
+    public void execute(String... sql) {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl(), username(), "");
+                Statement statement = connection.createStatement()) {
+            for (String each : sql) {
+                statement.execute(each);
+            }
+        }
+        catch (SQLException ex) {
+            throw new IllegalStateException("Could not run " + String.join("; ", sql) + " on port " + this.port, ex);
         }
     }
 
