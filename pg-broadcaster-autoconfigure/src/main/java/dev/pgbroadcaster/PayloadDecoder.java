@@ -68,7 +68,8 @@ public final class PayloadDecoder {
             return this.reader.read(payload, type);
         }
         catch (IOException | RuntimeException ex) {
-            throw new InvalidPayloadException("it is not a " + type.getSimpleName() + ": " + firstLine(ex.getMessage()));
+            throw new InvalidPayloadException(
+                    "it is not of type " + type.getSimpleName() + ": " + firstLine(ex.getMessage()));
         }
     }
 

@@ -47,7 +47,7 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
 
     private final Subscriptions subscriptions;
 
-    private final ThrottledWarning invalidWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
+    private final ChannelWarnings invalidWarnings;
 
     private final ThrottledWarning dropWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
 
@@ -122,6 +122,7 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         this.recovery = recovery;
         this.statistics = statistics;
         this.subscriptions = new Subscriptions(settings.subscriberQueueCapacity(), settings.overflowPolicy(), statistics);
+        this.invalidWarnings = new ChannelWarnings(logger, Duration.ofSeconds(10), settings.channels());
     }
 
     /**
@@ -345,7 +346,7 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         catch (InvalidPayloadException ex) {
             this.statistics.recordInvalid();
             this.observer.invalid(channel);
-            this.invalidWarning.warn(() -> "Dropped a notification on channel " + ChannelNames.quote(channel)
+            this.invalidWarnings.warn(channel, () -> "Dropped a notification on channel " + ChannelNames.quote(channel)
                     + " because " + ex.getMessage() + "; payload: " + excerpt(payload) + " ("
                     + this.statistics.invalid() + " invalid so far)", null);
             return;

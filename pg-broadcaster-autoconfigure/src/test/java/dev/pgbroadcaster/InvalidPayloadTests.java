@@ -8,6 +8,10 @@ import java.util.List;
 
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static dev.pgbroadcaster.Broadcasting.change;
 import static dev.pgbroadcaster.Broadcasting.send;
@@ -15,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
+@ExtendWith(OutputCaptureExtension.class)
 class InvalidPayloadTests {
 
     private final String channel = Broadcasting.channel();
@@ -77,6 +82,37 @@ class InvalidPayloadTests {
                     .isEqualTo(new ChangeNotification("sales", "orders", "UPDATE"));
                 assertThat(context.getBean(BroadcasterStatistics.class).invalid()).isZero();
             });
+    }
+
+    @Test
+    void eachChannelWarnsOfItsOwnFirstBadPayloadAndThrottlesOnlyItsOwn(CapturedOutput output) {
+        String other = Broadcasting.channel();
+        Broadcasting.application(this.channel).withPropertyValues("pg.broadcaster.channels[0]=" + other)
+            .withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+            .run((context) -> {
+                send(this.channel, "not json, on the first channel");
+                send(other, "not json, on the second channel");
+                await().atMost(Inbox.DEADLINE)
+                    .until(() -> warnings(output, this.channel).size() == 1 && warnings(output, other).size() == 1);
+                assertThat(warnings(output, this.channel).get(0)).contains("not json, on the first channel");
+                assertThat(warnings(output, other).get(0)).contains("not json, on the second channel");
+
+                send(this.channel, "not json either, on the first channel again");
+                ChangeNotification after = change("after", "INSERT");
+                send(this.channel, after);
+                // The listener thread logs a bad payload before it hands over the next notification on the channel.
+                Inbox<ChangeNotification> inbox = context.getBean(EventListenerDeliveryTests.Collecting.class).inbox;
+                assertThat(inbox.upTo(after)).containsExactly(after);
+                assertThat(context.getBean(BroadcasterStatistics.class).invalid()).isEqualTo(3);
+                assertThat(warnings(output, this.channel)).hasSize(1);
+                assertThat(warnings(output, other)).hasSize(1);
+                assertThat(output.getOut()).doesNotContain("not json either");
+            });
+    }
+
+    private static List<String> warnings(CapturedOutput output, String channel) {
+        String warning = "Dropped a notification on channel " + ChannelNames.quote(channel) + " because";
+        return output.getOut().lines().filter((line) -> line.contains("WARN") && line.contains(warning)).toList();
     }
 
     private void notify(PreparedStatement notify, String payload) throws SQLException {

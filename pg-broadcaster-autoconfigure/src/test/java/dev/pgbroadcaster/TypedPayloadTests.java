@@ -9,8 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
@@ -18,12 +21,14 @@ import org.springframework.context.event.EventListener;
 import static dev.pgbroadcaster.Broadcasting.change;
 import static dev.pgbroadcaster.Broadcasting.send;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Channels whose payloads are other types than {@link ChangeNotification}, and the {@link RawNotification}
  * that accompanies every notification.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class TypedPayloadTests {
 
     private final String changes = Broadcasting.channel();
@@ -58,7 +63,7 @@ class TypedPayloadTests {
     }
 
     @Test
-    void aPayloadThatIsNotTheChannelsTypeIsCountedAndTheOthersArrive() {
+    void aPayloadThatIsNotTheChannelsTypeIsCountedAndTheOthersArrive(CapturedOutput output) {
         application().run((context) -> {
             Listeners listeners = context.getBean(Listeners.class);
             send(this.orders, "{\"orderId\":\"not a number\",\"trackingCode\":\"TRK-0\"}");
@@ -69,6 +74,12 @@ class TypedPayloadTests {
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
             assertThat(statistics.invalid()).isEqualTo(3);
             assertThat(statistics.received()).isEqualTo(4);
+            String warning = "Dropped a notification on channel " + ChannelNames.quote(this.orders)
+                    + " because it is not of type OrderShipped: ";
+            assertThat(output.getOut().lines().filter((line) -> line.contains(warning)))
+                .singleElement(STRING)
+                .contains("WARN")
+                .contains("\"not a number\"");
         });
     }
 
