@@ -122,22 +122,21 @@ public final class PgBouncerServer implements AutoCloseable {
     }
 
     /**
-     * Returns what PgBouncer wrote to its log file and to its standard output so far.
+     * Returns what PgBouncer wrote to its log file so far, or, before it opened that, to its standard output.
      */
     public String log() {
-        StringBuilder log = new StringBuilder();
-        for (String name : List.of("pgbouncer.log", "pgbouncer.out")) {
-            Path file = this.directory.resolve(name);
-            try {
-                if (Files.exists(file)) {
-                    log.append(Files.readString(file, StandardCharsets.UTF_8));
-                }
-            }
-            catch (IOException ex) {
-                log.append("(could not read ").append(file).append(": ").append(ex.getMessage()).append(")\n");
-            }
+        // In the foreground it writes each line to both; the log file is the one it keeps after it started.
+        return read(Files.exists(this.directory.resolve("pgbouncer.log")) ? "pgbouncer.log" : "pgbouncer.out");
+    }
+
+    private String read(String name) {
+        Path file = this.directory.resolve(name);
+        try {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
         }
-        return log.toString();
+        catch (IOException ex) {
+            return "(could not read " + file + ": " + ex.getMessage() + ")";
+        }
     }
 
     /**
@@ -165,7 +164,7 @@ public final class PgBouncerServer implements AutoCloseable {
         IOException last = null;
         while (System.nanoTime() - deadline < 0) {
             if (!this.process.isAlive()) {
-                String log = log();
+                String log = read("pgbouncer.out");
                 delete(this.directory);
                 throw new IllegalStateException("PgBouncer exited with " + this.process.exitValue() + ":\n" + log);
             }
@@ -184,7 +183,7 @@ public final class PgBouncerServer implements AutoCloseable {
                 break;
             }
         }
-        String log = log();
+        String log = read("pgbouncer.out");
         close();
         throw new IllegalStateException("PgBouncer did not accept connections on port " + this.port + " within "
                 + START_DEADLINE + " (" + last + "):\n" + log);
