@@ -11,8 +11,9 @@ import javax.sql.DataSource;
 
 /**
  * What the health of pg-broadcaster is, in terms any health endpoint can show: UP while the listener is
- * connected and LISTENing, DOWN while it is not, OUT_OF_SERVICE when the broadcaster is stopped; with details
- * for an operator. Holds no credential, and shows none.
+ * connected and LISTENing, DOWN while it is not or while its delivery check found that notifications do not reach
+ * it, OUT_OF_SERVICE when the broadcaster is stopped; with details for an operator. Holds no credential, and shows
+ * none.
  */
 public final class BroadcasterHealth {
 
@@ -40,10 +41,13 @@ public final class BroadcasterHealth {
      * Reports the health as it is now.
      */
     public Report report() {
-        String status = !this.broadcaster.isRunning() ? "OUT_OF_SERVICE" : this.statistics.connected() ? "UP" : "DOWN";
+        String status = !this.broadcaster.isRunning() ? "OUT_OF_SERVICE" : this.statistics.receiving() ? "UP" : "DOWN";
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("channels", this.broadcaster.channels());
         putIfKnown(details, "connectedSince", this.statistics.connectedSince());
+        if (this.statistics.connected()) {
+            details.put("deliveryCheck", describe(this.statistics.deliveryCheck()));
+        }
         details.put("reconnects", this.statistics.reconnects());
         putIfKnown(details, "lastNotificationAt", this.statistics.lastNotificationAt());
         details.put("dispatchQueueSize", this.broadcaster.dispatchQueueSize());
@@ -68,6 +72,19 @@ public final class BroadcasterHealth {
         catch (Exception ex) {
             return "unavailable (" + ex.getClass().getSimpleName() + ": " + Redaction.message(ex) + ")";
         }
+    }
+
+    private static String describe(BroadcasterStatistics.DeliveryCheck deliveryCheck) {
+        return switch (deliveryCheck) {
+            case PENDING -> "pending: a notification sent to the listener from another connection has not arrived yet";
+            case PASSED -> "passed: a notification sent from another connection reached the listener";
+            case FAILED -> "failed: a notification sent to the listener from another connection did not arrive within "
+                    + "pg.broadcaster.liveness.timeout, so no notification reaches it. The likely cause is a connection "
+                    + "pooler in transaction pooling mode (PgBouncer with pool_mode=transaction). Point "
+                    + "pg.broadcaster.url at PostgreSQL directly or at a pool in session mode.";
+            case NOT_RUN -> "not run: the listener could not send itself a notification from another connection (see "
+                    + "the log), so whether notifications reach it is not known";
+        };
     }
 
     private static void putIfKnown(Map<String, Object> details, String name, Instant instant) {

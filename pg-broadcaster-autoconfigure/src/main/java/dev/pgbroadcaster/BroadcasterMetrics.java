@@ -16,7 +16,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 /**
  * pg-broadcaster's Micrometer metrics: per channel, notifications received, delivered, invalid and dropped (with
  * the reason), and the delivery latency; the dispatch queue size, the reconnects and whether the listener is
- * connected.
+ * connected with notifications reaching it.
  */
 public final class BroadcasterMetrics implements MeterBinder, BroadcasterObserver {
 
@@ -45,8 +45,9 @@ public final class BroadcasterMetrics implements MeterBinder, BroadcasterObserve
             .description("Notifications waiting for a dispatch thread")
             .baseUnit("notifications")
             .register(registry);
-        Gauge.builder(PREFIX + "connected", this.statistics, (statistics) -> statistics.connected() ? 1 : 0)
-            .description("Whether the listener connection is up and LISTENing (1) or not (0)")
+        // 0 too when the delivery check failed: connected behind a transaction pooler, nothing arrives.
+        Gauge.builder(PREFIX + "connected", this.statistics, (statistics) -> statistics.receiving() ? 1 : 0)
+            .description("Whether the listener connection is up and notifications reach it (1) or not (0)")
             .register(registry);
         FunctionCounter.builder(PREFIX + "reconnects", this.statistics, BroadcasterStatistics::reconnects)
             .description("Times the listener connection came back after it was lost")

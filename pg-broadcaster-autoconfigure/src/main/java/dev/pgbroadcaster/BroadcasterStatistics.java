@@ -2,6 +2,7 @@ package dev.pgbroadcaster;
 
 import java.time.Instant;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * Running totals of what the broadcaster received and did with it since the application started, and the
@@ -10,6 +11,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class BroadcasterStatistics {
 
     private volatile Instant connectedSince;
+
+    private volatile Supplier<DeliveryCheck> deliveryCheck;
 
     private volatile long lastNotificationMillis;
 
@@ -88,6 +91,24 @@ public final class BroadcasterStatistics {
         return this.connectedSince;
     }
 
+    /**
+     * The state of the delivery check of the listener connection that is up now, or {@link DeliveryCheck#NOT_RUN}
+     * while none is: each connection checks, right after LISTEN, that a notification sent from another connection
+     * reaches it.
+     */
+    public DeliveryCheck deliveryCheck() {
+        Supplier<DeliveryCheck> check = this.deliveryCheck;
+        return (check != null) ? check.get() : DeliveryCheck.NOT_RUN;
+    }
+
+    /**
+     * Whether the listener connection is up and notifications can reach it: connected, and its delivery check has
+     * not failed.
+     */
+    public boolean receiving() {
+        return connected() && deliveryCheck() != DeliveryCheck.FAILED;
+    }
+
     /** Times the listener connection came back after it was lost. */
     public long reconnects() {
         return this.reconnects.sum();
@@ -99,15 +120,20 @@ public final class BroadcasterStatistics {
         return (millis != 0) ? Instant.ofEpochMilli(millis) : null;
     }
 
-    void recordConnected(boolean reconnect) {
+    /**
+     * @param deliveryCheck the state of the new connection's delivery check, or {@code null} if it runs none
+     */
+    void recordConnected(boolean reconnect, Supplier<DeliveryCheck> deliveryCheck) {
         if (reconnect) {
             this.reconnects.increment();
         }
+        this.deliveryCheck = deliveryCheck;
         this.connectedSince = Instant.now();
     }
 
     void recordDisconnected() {
         this.connectedSince = null;
+        this.deliveryCheck = null;
     }
 
     void recordReceived() {
@@ -149,10 +175,34 @@ public final class BroadcasterStatistics {
 
     @Override
     public String toString() {
-        return "connected=" + connected() + ", reconnects=" + reconnects() + ", received=" + received() + ", invalid=" + invalid() + ", published=" + published() + ", dropped="
+        return "connected=" + connected() + ", deliveryCheck=" + deliveryCheck() + ", reconnects=" + reconnects() + ", received=" + received() + ", invalid=" + invalid() + ", published=" + published() + ", dropped="
                 + dropped() + ", listenerErrors=" + listenerErrors() + ", subscriberDelivered=" + subscriberDelivered()
                 + ", subscriberDropped=" + subscriberDropped() + ", subscriberErrors=" + subscriberErrors()
                 + ", undelivered=" + undelivered();
+    }
+
+    /**
+     * Whether notifications reach a listener connection, as its delivery check found: right after LISTEN the listener
+     * sends a notification on a private channel from another connection and waits, at most
+     * {@code pg.broadcaster.liveness.timeout}, for it to arrive.
+     */
+    public enum DeliveryCheck {
+
+        /** The probe notification has not been sent yet, or has not arrived and there is still time. */
+        PENDING,
+
+        /** The probe notification arrived: notifications reach the listener. */
+        PASSED,
+
+        /**
+         * The probe notification did not arrive in time, so none will: the likely cause is a connection pooler in
+         * transaction pooling mode between the listener and PostgreSQL. A late arrival turns it to {@link #PASSED}.
+         */
+        FAILED,
+
+        /** The probe could not be sent (the other connection could not be opened, or the send failed). */
+        NOT_RUN
+
     }
 
 }

@@ -1,6 +1,7 @@
 package dev.pgbroadcaster;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
@@ -8,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
@@ -23,8 +26,10 @@ import org.postgresql.core.BaseConnection;
  * <ul>
  * <li>liveness: a blocking read never notices a dead peer, so every round trip is bounded by the liveness
  * timeout, and after the liveness interval without traffic a validation round trip checks the connection;</li>
- * <li>delivery: right after LISTEN it sends itself a notification on a private channel and warns when that
- * does not come back, which is what happens behind a pooler in transaction pooling mode.</li>
+ * <li>delivery: right after LISTEN it sends a notification on a private channel from another connection, opened
+ * by the same factory, and warns when that does not arrive, which is what happens behind a pooler in transaction
+ * pooling mode. The other connection matters: such a pooler hands the listener's next transaction the server
+ * connection that ran LISTEN, so a notification the listener sent itself would come back and prove nothing.</li>
  * </ul>
  */
 final class ListenerConnection {
@@ -36,7 +41,15 @@ final class ListenerConnection {
 
     private static final String PROBE_PREFIX = "pg_broadcaster_probe_";
 
+    /**
+     * The least time the probe's own connection may take to open and send: as long as a connection attempt of the
+     * default factory may wait for the server, even when the liveness timeout is shorter.
+     */
+    private static final Duration PROBE_SEND_FLOOR = Duration.ofSeconds(JdbcListenerConnectionFactory.CONNECT_SOCKET_TIMEOUT_SECONDS);
+
     private final Connection connection;
+
+    private final ListenerConnectionFactory factory;
 
     private final PGConnection notifications;
 
@@ -50,15 +63,19 @@ final class ListenerConnection {
 
     private long lastHeardFrom = System.nanoTime();
 
-    private Probe probe = Probe.NOT_SENT;
+    /** Written by the listener thread alone, read by the statistics from any thread. */
+    private volatile Probe probe = Probe.NOT_SENT;
 
     private long probeDeadline;
 
-    private ListenerConnection(Connection connection, String description, String probeChannel, RecoverySettings settings)
-            throws SQLException {
+    private CompletableFuture<Void> probeSent;
+
+    private ListenerConnection(Connection connection, ListenerConnectionFactory factory, String probeChannel,
+            RecoverySettings settings) throws SQLException {
         this.connection = connection;
+        this.factory = factory;
         this.notifications = connection.unwrap(PGConnection.class);
-        this.description = description;
+        this.description = factory.description();
         this.probeChannel = probeChannel;
         this.livenessIntervalNanos = settings.livenessInterval().toNanos();
         this.livenessTimeout = settings.livenessTimeout();
@@ -91,7 +108,7 @@ final class ListenerConnection {
                     .map((name) -> "LISTEN " + ChannelNames.quote(name))
                     .collect(Collectors.joining("; ")));
             }
-            return new ListenerConnection(connection, factory.description(), probeChannel, settings);
+            return new ListenerConnection(connection, factory, probeChannel, settings);
         }
         catch (SQLException | RuntimeException ex) {
             abort(connection);
@@ -149,39 +166,122 @@ final class ListenerConnection {
      */
     void maintain() throws SQLException {
         long now = System.nanoTime();
-        if (this.probe == Probe.NOT_SENT) {
-            // A statement of its own, so a pooler would route it as a transaction of its own.
-            execute("NOTIFY " + ChannelNames.quote(this.probeChannel));
-            this.probe = Probe.SENT;
-            this.probeDeadline = System.nanoTime() + this.livenessTimeout.toNanos();
-        }
-        else if (this.probe == Probe.SENT && now - this.probeDeadline >= 0) {
-            logger.warn("Notifications do not come back on the listener connection to " + this.description
-                    + ": pg-broadcaster sent itself a notification on a private channel right after LISTEN, and it "
-                    + "did not arrive within " + DurationText.of(this.livenessTimeout) + " (pg.broadcaster.liveness.timeout). The "
-                    + "likely cause is a connection pooler in transaction pooling mode, such as PgBouncer with "
-                    + "pool_mode=transaction, where LISTEN does not work and no notification will ever arrive. "
-                    + "Point pg.broadcaster.url at PostgreSQL directly (or at a pool in session mode).");
-            this.probe = Probe.MISSING;
-            execute("UNLISTEN " + ChannelNames.quote(this.probeChannel));
-        }
-        else if (this.probe == Probe.CAME_BACK) {
-            this.probe = Probe.SETTLED;
-            execute("UNLISTEN " + ChannelNames.quote(this.probeChannel));
+        switch (this.probe) {
+            case NOT_SENT -> sendProbe(now);
+            case SENDING -> probeSending(now);
+            case SENT -> {
+                if (now - this.probeDeadline >= 0) {
+                    probeMissing();
+                }
+            }
+            case CAME_BACK -> {
+                this.probe = Probe.SETTLED;
+                execute("UNLISTEN " + ChannelNames.quote(this.probeChannel));
+            }
+            default -> {
+            }
         }
         if (now - this.lastHeardFrom >= this.livenessIntervalNanos) {
             validate();
         }
     }
 
-    private void probeCameBack() {
-        if (this.probe == Probe.SENT) {
-            this.probe = Probe.CAME_BACK;
+    /**
+     * Returns where the delivery check of this connection stands.
+     */
+    BroadcasterStatistics.DeliveryCheck deliveryCheck() {
+        return switch (this.probe) {
+            case NOT_SENT, SENDING, SENT -> BroadcasterStatistics.DeliveryCheck.PENDING;
+            case CAME_BACK, SETTLED -> BroadcasterStatistics.DeliveryCheck.PASSED;
+            case MISSING -> BroadcasterStatistics.DeliveryCheck.FAILED;
+            case NOT_RUN -> BroadcasterStatistics.DeliveryCheck.NOT_RUN;
+        };
+    }
+
+    // Opening a connection can block for as long as the server takes to answer, so it runs on a thread of its own
+    // and the listener thread goes on reading meanwhile; that thread ends once its connection is closed.
+    private void sendProbe(long now) {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, this.livenessTimeout.toMillis());
+        Thread thread = new Thread(() -> {
+            try (Connection sender = this.factory.connect()) {
+                try {
+                    sender.setNetworkTimeout(Runnable::run, timeoutMillis);
+                }
+                catch (SQLFeatureNotSupportedException ex) {
+                    // The factory's own timeouts bound it; the listener gives up waiting in any case.
+                }
+                if (!sender.getAutoCommit()) {
+                    sender.setAutoCommit(true);
+                }
+                try (PreparedStatement statement = sender.prepareStatement("SELECT pg_notify(?, '')")) {
+                    statement.setString(1, this.probeChannel);
+                    statement.execute();
+                }
+                sent.complete(null);
+            }
+            catch (Throwable ex) {
+                sent.completeExceptionally(ex);
+            }
+        }, "pg-broadcaster-delivery-check");
+        thread.setDaemon(true);
+        this.probeSent = sent;
+        this.probe = Probe.SENDING;
+        this.probeDeadline = now + this.livenessTimeout.toNanos() + PROBE_SEND_FLOOR.toNanos();
+        thread.start();
+    }
+
+    private void probeSending(long now) {
+        CompletableFuture<Void> sent = this.probeSent;
+        if (!sent.isDone()) {
+            if (now - this.probeDeadline >= 0) {
+                sent.cancel(false);
+                probeNotRun("opening a connection to " + this.description + " and sending on it took longer than "
+                        + DurationText.of(Duration.ofNanos(this.livenessTimeout.toNanos() + PROBE_SEND_FLOOR.toNanos())));
+            }
+            return;
         }
-        else if (this.probe == Probe.MISSING) {
-            this.probe = Probe.SETTLED;
+        try {
+            sent.get();
+            this.probe = Probe.SENT;
+            this.probeDeadline = System.nanoTime() + this.livenessTimeout.toNanos();
+        }
+        catch (ExecutionException ex) {
+            probeNotRun("the probe notification could not be sent from another connection to " + this.description
+                    + " (" + Redaction.message(ex.getCause()) + ")");
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void probeNotRun(String why) {
+        this.probe = Probe.NOT_RUN;
+        logger.warn("The delivery check of the listener connection to " + this.description + " could not run: " + why
+                + ". Listening goes on, but whether notifications reach it is not known.");
+    }
+
+    private void probeMissing() {
+        logger.warn("Notifications do not come back on the listener connection to " + this.description
+                + ": pg-broadcaster sent a notification on a private channel from another connection right after "
+                + "LISTEN, and it did not arrive within " + DurationText.of(this.livenessTimeout)
+                + " (pg.broadcaster.liveness.timeout). The likely cause is a connection pooler in transaction pooling "
+                + "mode, such as PgBouncer with pool_mode=transaction, where LISTEN does not work and no notification "
+                + "will ever arrive. Point pg.broadcaster.url at PostgreSQL directly (or at a pool in session mode).");
+        // Still listening on the probe channel, so that a late arrival is noticed and the check passes after all.
+        this.probe = Probe.MISSING;
+    }
+
+    private void probeCameBack() {
+        Probe before = this.probe;
+        if (before == Probe.CAME_BACK || before == Probe.SETTLED) {
+            return;
+        }
+        this.probe = Probe.CAME_BACK;
+        if (before == Probe.MISSING) {
             logger.info("The probe notification on the listener connection to " + this.description
-                    + " arrived after all, later than pg.broadcaster.liveness.timeout (" + DurationText.of(this.livenessTimeout) + ")");
+                    + " arrived after all, later than pg.broadcaster.liveness.timeout (" + DurationText.of(this.livenessTimeout)
+                    + "): notifications reach it");
         }
     }
 
@@ -240,7 +340,7 @@ final class ListenerConnection {
 
     private enum Probe {
 
-        NOT_SENT, SENT, CAME_BACK, MISSING, SETTLED
+        NOT_SENT, SENDING, SENT, CAME_BACK, MISSING, NOT_RUN, SETTLED
 
     }
 

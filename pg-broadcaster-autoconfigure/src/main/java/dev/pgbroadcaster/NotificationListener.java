@@ -340,7 +340,7 @@ final class NotificationListener {
     private Duration connected(ListenerConnection opened, boolean reconnect) {
         this.connection = opened;
         this.reportedLasting = null;
-        this.statistics.recordConnected(reconnect);
+        this.statistics.recordConnected(reconnect, opened::deliveryCheck);
         Duration downtime = Duration.ofNanos(System.nanoTime() - this.downSince);
         boolean atOnce = !reconnect && this.failedStartupAttempts == 0;
         this.handler.connected(new BroadcasterConnectedEvent(this.channels, reconnect, atOnce ? Duration.ZERO : downtime,

@@ -3,6 +3,7 @@ package dev.pgbroadcaster.autoconfigure;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.pgbroadcaster.Broadcaster;
@@ -27,6 +28,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.util.ClassUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * When the auto-configuration applies, what a user can replace, and how each bad setting stops startup.
@@ -84,7 +86,11 @@ class PgBroadcasterAutoConfigurationTests {
     void aUserConnectionFactoryOpensTheListenerConnection() {
         this.configured.withUserConfiguration(CountingConnectionFactory.class).run((context) -> {
             assertThat(context).hasSingleBean(ListenerConnectionFactory.class);
-            assertThat(context.getBean(CountingConnectionFactory.class).connections).hasValue(1);
+            // The listener connection, then the short-lived one its delivery check sends the probe from.
+            BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
+            await().atMost(Duration.ofSeconds(10))
+                .until(() -> statistics.deliveryCheck() == BroadcasterStatistics.DeliveryCheck.PASSED);
+            assertThat(context.getBean(CountingConnectionFactory.class).connections).hasValue(2);
         });
     }
 
