@@ -41,6 +41,9 @@ final class ListenerConnection {
 
     private static final String PROBE_PREFIX = "pg_broadcaster_probe_";
 
+    /** How long closing waits for the delivery check's sender to finish. */
+    private static final Duration PROBE_SENDER_GRACE = Duration.ofSeconds(1);
+
     /**
      * The least time the probe's own connection may take to open and send: as long as a connection attempt of the
      * default factory may wait for the server, even when the liveness timeout is shorter.
@@ -69,6 +72,8 @@ final class ListenerConnection {
     private long probeDeadline;
 
     private CompletableFuture<Void> probeSent;
+
+    private Thread probeSender;
 
     private ListenerConnection(Connection connection, ListenerConnectionFactory factory, String probeChannel,
             RecoverySettings settings) throws SQLException {
@@ -228,6 +233,7 @@ final class ListenerConnection {
         this.probeSent = sent;
         this.probe = Probe.SENDING;
         this.probeDeadline = now + this.livenessTimeout.toNanos() + PROBE_SEND_FLOOR.toNanos();
+        this.probeSender = thread;
         thread.start();
     }
 
@@ -307,6 +313,7 @@ final class ListenerConnection {
      * Stops listening and closes the connection; on a dead connection this takes at most the liveness timeout.
      */
     void close() {
+        awaitProbeSender();
         try {
             execute("UNLISTEN *");
         }
@@ -318,6 +325,20 @@ final class ListenerConnection {
         }
         catch (SQLException ex) {
             logger.debug("Could not close the listener connection", ex);
+        }
+    }
+
+    // The sender ends by itself once its connection is closed; waiting a moment for it means that closing leaves no
+    // thread behind in the usual case, where it has long finished or is about to.
+    private void awaitProbeSender() {
+        Thread sender = this.probeSender;
+        if (sender != null && sender.isAlive()) {
+            try {
+                sender.join(PROBE_SENDER_GRACE.toMillis());
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

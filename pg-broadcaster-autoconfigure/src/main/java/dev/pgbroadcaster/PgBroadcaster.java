@@ -205,9 +205,9 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
                     String remedy = ConnectionFailures.remedy(ex);
                     String problem = "pg-broadcaster could not LISTEN on " + this.settings.channels() + " through "
                             + this.connectionFactory.description() + ": " + Redaction.message(ex) + ". "
-                            + ((remedy != null) ? "This will not fix itself: " + remedy + "."
-                                    : "Check pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password, "
-                                            + "or the spring.datasource settings they default to.");
+                            + ((remedy != null) ? "This will not fix itself: " + remedy + ". " : "")
+                            + "Check pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password, "
+                            + "or the spring.datasource settings they default to.";
                     failStartupIfFailFast(problem, ex);
                     String rest = " The application starts anyway and the listener keeps trying in the background "
                             + "(pg.broadcaster.reconnect.*); a BroadcasterConnectedEvent is published once it listens. "
