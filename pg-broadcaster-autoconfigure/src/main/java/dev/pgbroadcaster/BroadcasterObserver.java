@@ -3,8 +3,10 @@ package dev.pgbroadcaster;
 import java.util.Locale;
 
 /**
- * Hears, per channel, what happens to each notification, for metrics. Called on the listener and dispatch
- * threads, so implementations must be quick and thread-safe.
+ * Hears, per channel, what happens to each notification, and what happens to the listener connection: for
+ * statistics, metrics, or an application's own bookkeeping. Every {@code BroadcasterObserver} bean is called, in
+ * their order ({@code @Order}); {@link BroadcasterStatistics} is one. Called on the listener, dispatch and subscriber
+ * threads, so implementations must be quick and thread-safe; one that throws is logged and does not stop delivery.
  */
 public interface BroadcasterObserver {
 
@@ -37,6 +39,45 @@ public interface BroadcasterObserver {
      * A notification was dropped: for a subscriber only, or altogether.
      */
     default void dropped(String channel, DropReason reason) {
+    }
+
+    /**
+     * An application event listener threw while handling a notification or a connection event; the other
+     * listeners still received it.
+     */
+    default void listenerFailed() {
+    }
+
+    /**
+     * A subscriber's callback handled a notification.
+     */
+    default void subscriberDelivered(String channel) {
+    }
+
+    /**
+     * A subscriber's callback threw while handling a notification.
+     */
+    default void subscriberFailed(String channel) {
+    }
+
+    /**
+     * The listener connection is up and LISTENing.
+     * @param reconnect whether it came back after it was lost
+     */
+    default void connected(boolean reconnect) {
+    }
+
+    /**
+     * The delivery check of the listener connection that is up now came to {@code check}: right after LISTEN the
+     * listener sends a notification from another connection and waits for it to arrive.
+     */
+    default void deliveryChecked(BroadcasterStatistics.DeliveryCheck check) {
+    }
+
+    /**
+     * The listener connection is down: lost, not yet made, or closed.
+     */
+    default void disconnected() {
     }
 
     /**

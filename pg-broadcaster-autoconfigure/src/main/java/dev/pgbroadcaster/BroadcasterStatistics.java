@@ -2,17 +2,16 @@ package dev.pgbroadcaster;
 
 import java.time.Instant;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
 
 /**
  * Running totals of what the broadcaster received and did with it since the application started, and the
- * state of its listener connection.
+ * state of its listener connection. It keeps them as one {@link BroadcasterObserver} among the others.
  */
-public final class BroadcasterStatistics {
+public final class BroadcasterStatistics implements BroadcasterObserver {
 
     private volatile Instant connectedSince;
 
-    private volatile Supplier<DeliveryCheck> deliveryCheck;
+    private volatile DeliveryCheck deliveryCheck = DeliveryCheck.NOT_RUN;
 
     private volatile long lastNotificationMillis;
 
@@ -97,8 +96,7 @@ public final class BroadcasterStatistics {
      * reaches it.
      */
     public DeliveryCheck deliveryCheck() {
-        Supplier<DeliveryCheck> check = this.deliveryCheck;
-        return (check != null) ? check.get() : DeliveryCheck.NOT_RUN;
+        return this.deliveryCheck;
     }
 
     /**
@@ -120,57 +118,66 @@ public final class BroadcasterStatistics {
         return (millis != 0) ? Instant.ofEpochMilli(millis) : null;
     }
 
-    /**
-     * @param deliveryCheck the state of the new connection's delivery check, or {@code null} if it runs none
-     */
-    void recordConnected(boolean reconnect, Supplier<DeliveryCheck> deliveryCheck) {
+    @Override
+    public void connected(boolean reconnect) {
         if (reconnect) {
             this.reconnects.increment();
         }
-        this.deliveryCheck = deliveryCheck;
+        this.deliveryCheck = DeliveryCheck.PENDING;
         this.connectedSince = Instant.now();
     }
 
-    void recordDisconnected() {
-        this.connectedSince = null;
-        this.deliveryCheck = null;
+    @Override
+    public void deliveryChecked(DeliveryCheck check) {
+        if (this.connectedSince != null) {
+            this.deliveryCheck = check;
+        }
     }
 
-    void recordReceived() {
+    @Override
+    public void disconnected() {
+        this.connectedSince = null;
+        this.deliveryCheck = DeliveryCheck.NOT_RUN;
+    }
+
+    @Override
+    public void received(String channel) {
         this.received.increment();
         this.lastNotificationMillis = System.currentTimeMillis();
     }
 
-    void recordInvalid() {
+    @Override
+    public void invalid(String channel) {
         this.invalid.increment();
     }
 
-    void recordPublished() {
+    @Override
+    public void delivered(String channel, long latencyNanos) {
         this.published.increment();
     }
 
-    void recordDropped() {
-        this.dropped.increment();
+    @Override
+    public void dropped(String channel, DropReason reason) {
+        switch (reason) {
+            case DISPATCH_QUEUE_FULL -> this.dropped.increment();
+            case SUBSCRIBER_QUEUE_FULL -> this.subscriberDropped.increment();
+            case SHUTDOWN -> this.undelivered.increment();
+        }
     }
 
-    void recordListenerError() {
+    @Override
+    public void listenerFailed() {
         this.listenerErrors.increment();
     }
 
-    void recordSubscriberDelivered() {
+    @Override
+    public void subscriberDelivered(String channel) {
         this.subscriberDelivered.increment();
     }
 
-    void recordSubscriberDropped() {
-        this.subscriberDropped.increment();
-    }
-
-    void recordSubscriberError() {
+    @Override
+    public void subscriberFailed(String channel) {
         this.subscriberErrors.increment();
-    }
-
-    void recordUndelivered(long count) {
-        this.undelivered.add(count);
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import org.apache.commons.logging.Log;
@@ -75,9 +76,12 @@ final class ListenerConnection {
 
     private Thread probeSender;
 
+    private final Consumer<BroadcasterStatistics.DeliveryCheck> checked;
+
     private ListenerConnection(Connection connection, ListenerConnectionFactory factory, String probeChannel,
-            RecoverySettings settings) throws SQLException {
+            RecoverySettings settings, Consumer<BroadcasterStatistics.DeliveryCheck> checked) throws SQLException {
         this.connection = connection;
+        this.checked = checked;
         this.factory = factory;
         this.notifications = connection.unwrap(PGConnection.class);
         this.description = factory.description();
@@ -88,9 +92,10 @@ final class ListenerConnection {
 
     /**
      * Opens a connection and LISTENs, in one round trip, on every channel and on a private probe channel.
+     * @param checked hears where the delivery check stands each time that changes
      */
-    static ListenerConnection open(ListenerConnectionFactory factory, List<String> channels, RecoverySettings settings)
-            throws SQLException {
+    static ListenerConnection open(ListenerConnectionFactory factory, List<String> channels, RecoverySettings settings,
+            Consumer<BroadcasterStatistics.DeliveryCheck> checked) throws SQLException {
         Connection connection = factory.connect();
         try {
             // Notifications only arrive outside a transaction.
@@ -113,7 +118,7 @@ final class ListenerConnection {
                     .map((name) -> "LISTEN " + ChannelNames.quote(name))
                     .collect(Collectors.joining("; ")));
             }
-            return new ListenerConnection(connection, factory, probeChannel, settings);
+            return new ListenerConnection(connection, factory, probeChannel, settings, checked);
         }
         catch (SQLException | RuntimeException ex) {
             abort(connection);
@@ -180,7 +185,7 @@ final class ListenerConnection {
                 }
             }
             case CAME_BACK -> {
-                this.probe = Probe.SETTLED;
+                probe(Probe.SETTLED);
                 execute("UNLISTEN " + ChannelNames.quote(this.probeChannel));
             }
             default -> {
@@ -188,6 +193,15 @@ final class ListenerConnection {
         }
         if (now - this.lastHeardFrom >= this.livenessIntervalNanos) {
             validate();
+        }
+    }
+
+    private void probe(Probe next) {
+        BroadcasterStatistics.DeliveryCheck before = deliveryCheck();
+        this.probe = next;
+        BroadcasterStatistics.DeliveryCheck after = deliveryCheck();
+        if (after != before) {
+            this.checked.accept(after);
         }
     }
 
@@ -231,7 +245,7 @@ final class ListenerConnection {
         }, "pg-broadcaster-delivery-check");
         thread.setDaemon(true);
         this.probeSent = sent;
-        this.probe = Probe.SENDING;
+        probe(Probe.SENDING);
         this.probeDeadline = now + this.livenessTimeout.toNanos() + PROBE_SEND_FLOOR.toNanos();
         this.probeSender = thread;
         thread.start();
@@ -249,7 +263,7 @@ final class ListenerConnection {
         }
         try {
             sent.get();
-            this.probe = Probe.SENT;
+            probe(Probe.SENT);
             this.probeDeadline = System.nanoTime() + this.livenessTimeout.toNanos();
         }
         catch (ExecutionException ex) {
@@ -262,7 +276,7 @@ final class ListenerConnection {
     }
 
     private void probeNotRun(String why) {
-        this.probe = Probe.NOT_RUN;
+        probe(Probe.NOT_RUN);
         logger.warn("The delivery check of the listener connection to " + this.description + " could not run: " + why
                 + ". Listening goes on, but whether notifications reach it is not known.");
     }
@@ -275,7 +289,7 @@ final class ListenerConnection {
                 + "mode, such as PgBouncer with pool_mode=transaction, where LISTEN does not work and no notification "
                 + "will ever arrive. Point pg.broadcaster.url at PostgreSQL directly (or at a pool in session mode).");
         // Still listening on the probe channel, so that a late arrival is noticed and the check passes after all.
-        this.probe = Probe.MISSING;
+        probe(Probe.MISSING);
     }
 
     private void probeCameBack() {
@@ -283,7 +297,7 @@ final class ListenerConnection {
         if (before == Probe.CAME_BACK || before == Probe.SETTLED) {
             return;
         }
-        this.probe = Probe.CAME_BACK;
+        probe(Probe.CAME_BACK);
         if (before == Probe.MISSING) {
             logger.info("The probe notification on the listener connection to " + this.description
                     + " arrived after all, later than pg.broadcaster.liveness.timeout (" + DurationText.of(this.livenessTimeout)

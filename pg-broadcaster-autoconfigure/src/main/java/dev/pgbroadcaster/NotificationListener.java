@@ -23,7 +23,7 @@ import org.postgresql.PGNotification;
  */
 final class NotificationListener {
 
-    private static final Log logger = LogFactory.getLog(Broadcaster.class);
+    private static final Log logger = LogFactory.getLog(NotificationListener.class);
 
     /** How often a failure that will not fix itself is logged again as an error while it goes on. */
     static final Duration LASTING_FAILURE_REMINDER = Duration.ofMinutes(5);
@@ -55,7 +55,7 @@ final class NotificationListener {
 
     private final ReconnectBackOff backOff;
 
-    private final BroadcasterStatistics statistics;
+    private final BroadcasterObserver observer;
 
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
@@ -76,13 +76,13 @@ final class NotificationListener {
     private Thread thread;
 
     NotificationListener(ListenerConnectionFactory connectionFactory, List<String> channels, Handler handler,
-            RecoverySettings recovery, BroadcasterStatistics statistics) {
+            RecoverySettings recovery, BroadcasterObserver observer) {
         this.connectionFactory = connectionFactory;
         this.channels = List.copyOf(channels);
         this.handler = handler;
         this.recovery = recovery;
         this.backOff = new ReconnectBackOff(recovery);
-        this.statistics = statistics;
+        this.observer = observer;
     }
 
     /**
@@ -148,7 +148,7 @@ final class NotificationListener {
             return true;
         }
         try {
-            this.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(BoundedExecutor.remainingNanos(deadline))));
+            this.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
@@ -227,7 +227,7 @@ final class NotificationListener {
         this.downSince = System.nanoTime();
         this.connection = null;
         lost.abort();
-        this.statistics.recordDisconnected();
+        this.observer.disconnected();
         logger.warn("Lost the listener connection to " + this.connectionFactory.description() + " ("
                 + Redaction.message(ex) + "); notifications sent until it is back are lost. Reconnecting.");
         this.handler.disconnected(new BroadcasterDisconnectedEvent(this.channels, Redaction.exception(ex), true, Instant.now()));
@@ -277,7 +277,8 @@ final class NotificationListener {
      * connection is announced; a preparation that cannot reach the database fails the attempt.
      */
     private ListenerConnection openPrepared() throws SQLException {
-        ListenerConnection opened = ListenerConnection.open(this.connectionFactory, this.channels, this.recovery);
+        ListenerConnection opened = ListenerConnection.open(this.connectionFactory, this.channels, this.recovery,
+                this.observer::deliveryChecked);
         PgBroadcaster.Preparation pending = this.pendingPreparation;
         if (pending == null) {
             return opened;
@@ -340,7 +341,7 @@ final class NotificationListener {
     private Duration connected(ListenerConnection opened, boolean reconnect) {
         this.connection = opened;
         this.reportedLasting = null;
-        this.statistics.recordConnected(reconnect, opened::deliveryCheck);
+        this.observer.connected(reconnect);
         Duration downtime = Duration.ofNanos(System.nanoTime() - this.downSince);
         boolean atOnce = !reconnect && this.failedStartupAttempts == 0;
         this.handler.connected(new BroadcasterConnectedEvent(this.channels, reconnect, atOnce ? Duration.ZERO : downtime,
@@ -370,7 +371,7 @@ final class NotificationListener {
     private void closeOnStop() {
         ListenerConnection current = this.connection;
         this.connection = null;
-        this.statistics.recordDisconnected();
+        this.observer.disconnected();
         if (current != null) {
             current.close();
             logger.info("Stopped listening on " + describeChannels());

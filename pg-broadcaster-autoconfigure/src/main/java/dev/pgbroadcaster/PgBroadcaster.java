@@ -2,11 +2,13 @@ package dev.pgbroadcaster;
 
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
+import dev.pgbroadcaster.dispatch.ApplicationEventDelivery;
+import dev.pgbroadcaster.dispatch.Dispatcher;
+import dev.pgbroadcaster.dispatch.Subscriptions;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -23,13 +25,10 @@ import org.springframework.context.SmartLifecycle;
  */
 public final class PgBroadcaster implements Broadcaster, SmartLifecycle, ApplicationContextAware, DisposableBean {
 
-    private static final Log logger = LogFactory.getLog(Broadcaster.class);
+    private static final Log logger = LogFactory.getLog(PgBroadcaster.class);
 
     /** How long stopping waits for the listener to UNLISTEN and close before dropping its connection. */
     private static final Duration LISTENER_STOP_GRACE = Duration.ofSeconds(1);
-
-    /** Most notifications of a read queued as one task. */
-    private static final int MAX_BATCH = 64;
 
     private final ListenerConnectionFactory connectionFactory;
 
@@ -39,46 +38,23 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
 
     private final BroadcasterStatistics statistics;
 
-    private PayloadDecoder decoder = PayloadDecoder.changeNotifications();
-
-    private BroadcasterObserver observer = BroadcasterObserver.NONE;
-
-    private Preparation preparation;
+    private final CompositeObserver observer;
 
     private final Subscriptions subscriptions;
 
-    private final ChannelWarnings invalidWarnings;
+    private PayloadDecoder decoder = PayloadDecoder.changeNotifications();
 
-    private final ThrottledWarning dropWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
+    private Preparation preparation;
+
+    private Supplier<? extends List<? extends BroadcasterObserver>> observers = List::of;
 
     private final Object lifecycleMonitor = new Object();
 
     private ApplicationContext applicationContext;
 
-    private volatile ApplicationEventDelivery events;
-
-    // Publishing a RawNotification beside every decoded event costs a listener lookup; skipped when nobody listens.
-    private volatile boolean rawListened;
-
-    private volatile BoundedExecutor dispatch;
+    private volatile Dispatcher dispatcher;
 
     private volatile NotificationListener listener;
-
-    /**
-     * With the block policy and one dispatch thread, the notifications of a read are queued as one task, which
-     * spares the executor's work per notification at both ends; room in the queue is still counted per
-     * notification, here. {@code null} when each notification is a task of its own.
-     */
-    private volatile DispatchRoom dispatchRoom;
-
-    /** Decoded by the listener thread, and used by it only, until {@link #queueDecoded()}. */
-    private final List<Delivery> decodedAhead = new ArrayList<>();
-
-    /** How many {@link #decodedAhead} may hold; listener thread only. */
-    private int batchLimit;
-
-    /** The batch the dispatch thread is running; there is one dispatch thread when notifications are batched. */
-    private volatile Batch runningBatch;
 
     /**
      * What the broadcaster listens on and how it dispatches.
@@ -121,8 +97,8 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         this.settings = settings;
         this.recovery = recovery;
         this.statistics = statistics;
-        this.subscriptions = new Subscriptions(settings.subscriberQueueCapacity(), settings.overflowPolicy(), statistics);
-        this.invalidWarnings = new ChannelWarnings(logger, Duration.ofSeconds(10), settings.channels());
+        this.observer = new CompositeObserver(statistics);
+        this.subscriptions = new Subscriptions(settings.subscriberQueueCapacity(), settings.overflowPolicy(), this.observer);
     }
 
     /**
@@ -134,12 +110,12 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     }
 
     /**
-     * Sets who hears, per channel, what happens to each notification (metrics). Takes effect the next time the
-     * broadcaster starts.
+     * Sets where to find who hears, besides the statistics, what happens to each notification and to the listener
+     * connection (metrics, an application's own observers), in their order. Asked when the broadcaster starts, so
+     * that observers may themselves depend on the broadcaster.
      */
-    public void setObserver(BroadcasterObserver observer) {
-        this.observer = (observer != null) ? observer : BroadcasterObserver.NONE;
-        this.subscriptions.setObserver(this.observer);
+    public void setObservers(Supplier<? extends List<? extends BroadcasterObserver>> observers) {
+        this.observers = observers;
     }
 
     /**
@@ -171,12 +147,8 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
      * Returns how many notifications wait for a dispatch thread.
      */
     public int dispatchQueueSize() {
-        BoundedExecutor current = this.dispatch;
-        if (current == null) {
-            return 0;
-        }
-        DispatchRoom room = this.dispatchRoom;
-        return (room != null) ? room.queued() : current.queued();
+        Dispatcher current = this.dispatcher;
+        return (current != null) ? current.queued() : 0;
     }
 
     @Override
@@ -186,45 +158,53 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
                 return;
             }
             this.subscriptions.reopen();
-            this.events = ApplicationEventDelivery.of(this.applicationContext, this.statistics);
-            this.rawListened = this.events.hasListenersFor(new RawNotification("", "", 0));
-            this.dispatch = new BoundedExecutor("pg-broadcaster-dispatch-", this.settings.dispatchThreads(),
-                    this.settings.dispatchQueueCapacity(), this.settings.overflowPolicy(), this::dropped);
-            boolean batched = this.settings.overflowPolicy() == OverflowPolicy.BLOCK
-                    && this.settings.dispatchThreads() == 1;
-            this.dispatchRoom = batched ? new DispatchRoom(this.settings.dispatchQueueCapacity()) : null;
-            NotificationListener starting = new NotificationListener(this.connectionFactory, this.settings.channels(),
-                    new ListenerHandler(), this.recovery, this.statistics);
-            Exception failure = prepare(starting);
+            this.observer.setOthers(this.statistics, this.observers.get());
+            Dispatcher starting = new Dispatcher(this.settings.dispatchThreads(), this.settings.dispatchQueueCapacity(),
+                    this.settings.overflowPolicy(), ApplicationEventDelivery.of(this.applicationContext, this.observer),
+                    this.subscriptions, this.observer);
+            this.dispatcher = starting;
+            NotificationListener listening = new NotificationListener(this.connectionFactory, this.settings.channels(),
+                    new Intake(this.decoder, starting, this.observer, this.statistics, this.settings.channels()),
+                    this.recovery, this.observer);
+            Exception failure = prepare(listening);
             if (failure == null) {
-                try {
-                    starting.connect();
-                }
-                catch (SQLException | RuntimeException ex) {
-                    failure = ex;
-                    String remedy = ConnectionFailures.remedy(ex);
-                    String problem = "pg-broadcaster could not LISTEN on " + this.settings.channels() + " through "
-                            + this.connectionFactory.description() + ": " + Redaction.message(ex) + ". "
-                            + ((remedy != null) ? "This will not fix itself: " + remedy + ". " : "")
-                            + "Check pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password, "
-                            + "or the spring.datasource settings they default to.";
-                    failStartupIfFailFast(problem, ex);
-                    String rest = " The application starts anyway and the listener keeps trying in the background "
-                            + "(pg.broadcaster.reconnect.*); a BroadcasterConnectedEvent is published once it listens. "
-                            + "Set pg.broadcaster.fail-fast=true to make startup fail instead.";
-                    if (remedy != null) {
-                        logger.error(problem + rest);
-                    }
-                    else {
-                        logger.warn(problem + rest);
-                    }
-                }
+                failure = connect(listening);
             }
             if (failure != null) {
-                starting.startupFailed(failure);
+                listening.startupFailed(failure);
             }
-            starting.startReading();
-            this.listener = starting;
+            listening.startReading();
+            this.listener = listening;
+        }
+    }
+
+    /**
+     * LISTENs, on the calling thread, so that once this returns every notification committed from then on is received.
+     * @return the failure that kept it from listening now, or {@code null}
+     */
+    private Exception connect(NotificationListener listening) {
+        try {
+            listening.connect();
+            return null;
+        }
+        catch (SQLException | RuntimeException ex) {
+            String remedy = ConnectionFailures.remedy(ex);
+            String problem = "pg-broadcaster could not LISTEN on " + this.settings.channels() + " through "
+                    + this.connectionFactory.description() + ": " + Redaction.message(ex) + ". "
+                    + ((remedy != null) ? "This will not fix itself: " + remedy + ". " : "")
+                    + "Check pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password, "
+                    + "or the spring.datasource settings they default to.";
+            failStartupIfFailFast(problem, ex);
+            String rest = " The application starts anyway and the listener keeps trying in the background "
+                    + "(pg.broadcaster.reconnect.*); a BroadcasterConnectedEvent is published once it listens. "
+                    + "Set pg.broadcaster.fail-fast=true to make startup fail instead.";
+            if (remedy != null) {
+                logger.error(problem + rest);
+            }
+            else {
+                logger.warn(problem + rest);
+            }
+            return ex;
         }
     }
 
@@ -258,8 +238,8 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
 
     private void failStartupIfFailFast(String problem, Exception ex) {
         if (this.recovery.failFast()) {
-            this.dispatch.shutdown(System.nanoTime());
-            this.dispatch = null;
+            this.dispatcher.shutdown(System.nanoTime());
+            this.dispatcher = null;
             throw new BroadcasterStartException(problem, Redaction.exception(ex));
         }
     }
@@ -280,37 +260,16 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
                 // frees the first at once and costs the second nothing it would not lose anyway.
                 stopping.abort();
             }
-            // Shutting the queue down also releases a listener blocked on a full queue.
-            List<Delivery> unstarted = new ArrayList<>();
-            List<Runnable> abandoned = this.dispatch.shutdown(deadline, () -> {
-                Batch running = this.runningBatch;
-                if (running != null) {
-                    unstarted.addAll(running.claimRest());
-                }
-            });
-            long undelivered = 0;
-            for (Runnable task : abandoned) {
-                if (task instanceof Batch batch) {
-                    unstarted.addAll(batch.claimRest());
-                }
-                else {
-                    if (task instanceof ChannelTask) {
-                        this.observer.dropped(ChannelTask.channelOf(task), BroadcasterObserver.DropReason.SHUTDOWN);
-                    }
-                    undelivered++;
-                }
-            }
-            droppedOnShutdown(unstarted);
-            undelivered += unstarted.size();
+            // Shutting the dispatcher down also releases a listener blocked on a full queue.
+            long undelivered = this.dispatcher.shutdown(deadline);
             if (!listenerStopped && !stopping.awaitStop(System.nanoTime() + Duration.ofSeconds(1).toNanos())) {
                 stopping.abort();
                 stopping.awaitStop(System.nanoTime() + Duration.ofSeconds(1).toNanos());
             }
             undelivered += this.subscriptions.closeAll(deadline);
             this.listener = null;
-            this.dispatch = null;
+            this.dispatcher = null;
             if (undelivered > 0) {
-                this.statistics.recordUndelivered(undelivered);
                 logger.warn(undelivered + " notifications were still queued when pg.broadcaster.shutdown-timeout ("
                         + this.settings.shutdownTimeout() + ") ran out and were not delivered");
             }
@@ -333,236 +292,6 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     public void destroy() {
         stop();
         this.subscriptions.closeAll(System.nanoTime());
-    }
-
-    private void received(String channel, String payload, int processId) {
-        long receivedAt = System.nanoTime();
-        this.statistics.recordReceived();
-        this.observer.received(channel);
-        Object decoded;
-        try {
-            decoded = this.decoder.decode(channel, payload);
-        }
-        catch (InvalidPayloadException ex) {
-            this.statistics.recordInvalid();
-            this.observer.invalid(channel);
-            this.invalidWarnings.warn(channel, () -> "Dropped a notification on channel " + ChannelNames.quote(channel)
-                    + " because " + ex.getMessage() + "; payload: " + excerpt(payload) + " ("
-                    + this.statistics.invalid() + " invalid so far)", null);
-            return;
-        }
-        RawNotification raw = new RawNotification(channel, (payload != null) ? payload : "", processId);
-        Delivery delivery = new Delivery(this.events, raw, decoded, receivedAt);
-        DispatchRoom room = this.dispatchRoom;
-        if (room == null) {
-            queue(delivery);
-            return;
-        }
-        if (this.decodedAhead.isEmpty()) {
-            // Never more in hand than fits: once the queue is full the listener waits with one notification, as it
-            // does with a task per notification. The room only grows meanwhile, so reading it once per batch will do.
-            this.batchLimit = Math.max(1, Math.min(MAX_BATCH, room.available()));
-        }
-        this.decodedAhead.add(delivery);
-        if (this.decodedAhead.size() >= this.batchLimit) {
-            queueDecoded();
-        }
-    }
-
-    private void queue(Delivery delivery) {
-        BoundedExecutor queue = this.dispatch;
-        if (queue == null || !queue.submit(delivery)) {
-            undelivered(List.of(delivery));
-        }
-    }
-
-    /**
-     * Queues what the listener thread has decoded as one task, once there is room for all of it.
-     */
-    private void queueDecoded() {
-        if (this.decodedAhead.isEmpty()) {
-            return;
-        }
-        List<Delivery> deliveries = List.copyOf(this.decodedAhead);
-        this.decodedAhead.clear();
-        BoundedExecutor queue = this.dispatch;
-        DispatchRoom room = this.dispatchRoom;
-        // The block policy: wait until they fit, unless the queue shuts down meanwhile.
-        if (queue == null || room == null || !room.take(deliveries.size(), queue::accepting)) {
-            undelivered(deliveries);
-            return;
-        }
-        if (!queue.submit(new Batch(deliveries, room))) {
-            room.release(deliveries.size());
-            undelivered(deliveries);
-        }
-    }
-
-    private void undelivered(List<Delivery> deliveries) {
-        this.statistics.recordUndelivered(deliveries.size());
-        droppedOnShutdown(deliveries);
-    }
-
-    private void droppedOnShutdown(List<Delivery> deliveries) {
-        for (Delivery delivery : deliveries) {
-            this.observer.dropped(delivery.channel(), BroadcasterObserver.DropReason.SHUTDOWN);
-        }
-    }
-
-    private void dropped(Runnable task) {
-        this.statistics.recordDropped();
-        this.observer.dropped(ChannelTask.channelOf(task), BroadcasterObserver.DropReason.DISPATCH_QUEUE_FULL);
-        this.dropWarning.warn(() -> "The dispatch queue is full (pg.broadcaster.dispatch.queue-capacity="
-                + this.settings.dispatchQueueCapacity() + ", pg.broadcaster.dispatch.overflow-policy="
-                + this.settings.overflowPolicy() + "): " + this.statistics.dropped()
-                + " notifications dropped so far", null);
-    }
-
-    private static String excerpt(String payload) {
-        if (payload == null) {
-            return "null";
-        }
-        String singleLine = payload.replaceAll("\\p{Cntrl}", "?");
-        return singleLine.length() <= 120 ? "'" + singleLine + "'"
-                : "'" + singleLine.substring(0, 120) + "...' (" + payload.length() + " characters)";
-    }
-
-    private void connectionEvent(Object event) {
-        BoundedExecutor queue = this.dispatch;
-        ApplicationEventDelivery delivery = this.events;
-        // Through the dispatch queue, so listeners see it in order with the notifications; never dropped.
-        if (queue == null || !queue.submitUndroppable(() -> publishConnectionEvent(delivery, event))) {
-            logger.debug("Not published because the broadcaster is stopping: " + event);
-        }
-    }
-
-    private void publishConnectionEvent(ApplicationEventDelivery delivery, Object event) {
-        try {
-            delivery.publish(event);
-        }
-        catch (RuntimeException ex) {
-            this.statistics.recordListenerError();
-            logger.error("Publishing " + event + " failed", ex);
-        }
-    }
-
-    /**
-     * Publishes one notification: its raw form when someone listens for it, then the decoded event, then hands a
-     * {@link ChangeNotification} to the subscribers.
-     */
-    private final class Delivery implements ChannelTask {
-
-        private final ApplicationEventDelivery events;
-
-        private final RawNotification raw;
-
-        private final Object decoded;
-
-        private final long receivedAt;
-
-        Delivery(ApplicationEventDelivery events, RawNotification raw, Object decoded, long receivedAt) {
-            this.events = events;
-            this.raw = raw;
-            this.decoded = decoded;
-            this.receivedAt = receivedAt;
-        }
-
-        @Override
-        public String channel() {
-            return this.raw.channel();
-        }
-
-        @Override
-        public void run() {
-            try {
-                if (this.decoded == null || PgBroadcaster.this.rawListened) {
-                    this.events.publish(this.raw);
-                }
-                if (this.decoded != null) {
-                    this.events.publish(this.decoded);
-                }
-                PgBroadcaster.this.statistics.recordPublished();
-                PgBroadcaster.this.observer.delivered(channel(), System.nanoTime() - this.receivedAt);
-            }
-            catch (RuntimeException ex) {
-                PgBroadcaster.this.statistics.recordListenerError();
-                logger.error("Publishing " + ((this.decoded != null) ? this.decoded : this.raw) + " failed", ex);
-            }
-            if (this.decoded instanceof ChangeNotification change) {
-                PgBroadcaster.this.subscriptions.deliver(channel(), change);
-            }
-        }
-
-    }
-
-    /**
-     * The notifications of one read, queued as one task. Each is claimed once: by the dispatch thread, which gives
-     * its room in the queue back as it starts it, or by closing, which counts those nobody started when its time
-     * has run out.
-     */
-    private final class Batch implements Runnable {
-
-        private final List<Delivery> deliveries;
-
-        private final DispatchRoom room;
-
-        private final AtomicInteger next = new AtomicInteger();
-
-        Batch(List<Delivery> deliveries, DispatchRoom room) {
-            this.deliveries = deliveries;
-            this.room = room;
-        }
-
-        @Override
-        public void run() {
-            PgBroadcaster.this.runningBatch = this;
-            try {
-                int index;
-                while ((index = this.next.getAndIncrement()) < this.deliveries.size()) {
-                    this.room.release(1);
-                    this.deliveries.get(index).run();
-                }
-            }
-            finally {
-                PgBroadcaster.this.runningBatch = null;
-            }
-        }
-
-        /**
-         * Claims the deliveries that have not started, so that they never will.
-         */
-        List<Delivery> claimRest() {
-            int from = this.next.getAndSet(this.deliveries.size());
-            return (from < this.deliveries.size()) ? this.deliveries.subList(from, this.deliveries.size()) : List.of();
-        }
-
-    }
-
-    /**
-     * What the listener thread hands over.
-     */
-    private final class ListenerHandler implements NotificationListener.Handler {
-
-        @Override
-        public void handle(String channel, String payload, int processId) {
-            received(channel, payload, processId);
-        }
-
-        @Override
-        public void endOfRead() {
-            queueDecoded();
-        }
-
-        @Override
-        public void connected(BroadcasterConnectedEvent event) {
-            connectionEvent(event);
-        }
-
-        @Override
-        public void disconnected(BroadcasterDisconnectedEvent event) {
-            connectionEvent(event);
-        }
-
     }
 
     /**

@@ -23,7 +23,7 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(OutputCaptureExtension.class)
 class LastingConnectionFailureTests {
 
-    private static final String LOGGER = "dev.pgbroadcaster.Broadcaster";
+    private static final String LOGGER = "dev.pgbroadcaster";
 
     private final String channel = Broadcasting.channel();
 

@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgbroadcaster.Broadcaster;
+import dev.pgbroadcaster.BroadcasterObserver;
 import dev.pgbroadcaster.BroadcasterStatistics;
 import dev.pgbroadcaster.ChannelNames;
 import dev.pgbroadcaster.Jackson2Payloads;
@@ -69,7 +70,7 @@ public class PgBroadcasterAutoConfiguration {
     @ConditionalOnMissingBean(Broadcaster.class)
     PgBroadcaster pgBroadcaster(PgBroadcasterProperties properties, ListenerConnectionFactory connectionFactory,
             BroadcasterStatistics statistics, PayloadReader payloadReader, ObjectProvider<TriggerInstallation> triggers,
-            ApplicationContext context) {
+            ObjectProvider<BroadcasterObserver> observers, ApplicationContext context) {
         PgBroadcaster.Settings settings = settings(properties);
         if (!properties.getTriggers().getTables().isEmpty() && !context.containsBean(TRIGGER_INSTALLATION)) {
             throw new InvalidBroadcasterPropertyException("pg.broadcaster.triggers.tables", "needs the application's "
@@ -81,6 +82,8 @@ public class PgBroadcasterAutoConfiguration {
                 PayloadTypesProperties.decoder(properties, settings.channels(), payloadReader, context.getClassLoader()));
         // Done when the broadcaster starts rather than when a bean is created, so that it happens with lazy
         // initialization too, and can wait for a database that is down at startup.
+        // Every observer bean, metrics and the application's own included, found when the broadcaster starts.
+        broadcaster.setObservers(() -> observers.orderedStream().toList());
         TriggerInstallation installation = triggers.getIfAvailable();
         if (installation != null && !installation.isEmpty()) {
             broadcaster.setPreparation(installation);

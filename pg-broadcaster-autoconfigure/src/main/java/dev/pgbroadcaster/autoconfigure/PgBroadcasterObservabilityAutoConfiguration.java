@@ -33,10 +33,8 @@ public class PgBroadcasterObservabilityAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         BroadcasterMetrics pgBroadcasterMetrics(PgBroadcaster broadcaster, BroadcasterStatistics statistics) {
-            BroadcasterMetrics metrics = new BroadcasterMetrics(statistics, broadcaster::dispatchQueueSize);
-            // Before the broadcaster starts, which is after every bean has been created.
-            broadcaster.setObserver(metrics);
-            return metrics;
+            // The broadcaster finds it among the BroadcasterObserver beans when it starts.
+            return new BroadcasterMetrics(statistics, broadcaster::dispatchQueueSize);
         }
 
     }

@@ -94,6 +94,86 @@ class MicrometerMetricsTests {
     }
 
     @Test
+    void aBroadcasterMetricsBeanOfTheApplicationsOwnCountsPerChannel() {
+        this.runner.withUserConfiguration(OwnMetrics.class).run((context) -> {
+            assertThat(context).getBean(BroadcasterMetrics.class).isSameAs(context.getBean(OwnMetrics.class).metrics);
+            MeterRegistry registry = bound(context);
+            send(this.orders, new ChangeNotification("public", "orders", "INSERT").toString());
+            await().atMost(DEADLINE).untilAsserted(() -> {
+                assertThat(count(registry, "pg.broadcaster.notifications.received", this.orders)).isEqualTo(1);
+                assertThat(count(registry, "pg.broadcaster.notifications.delivered", this.orders)).isEqualTo(1);
+            });
+        });
+    }
+
+    @Test
+    void theApplicationsOwnObserversAreCalledInTheirOrderBesideTheMetrics() {
+        this.runner.withUserConfiguration(OwnObservers.class).run((context) -> {
+            MeterRegistry registry = bound(context);
+            OwnObservers observers = context.getBean(OwnObservers.class);
+            await().atMost(DEADLINE).until(() -> observers.calls.contains("first: connected"));
+            send(this.orders, new ChangeNotification("public", "orders", "INSERT").toString());
+            await().atMost(DEADLINE).until(() -> observers.calls.contains("second: delivered " + this.orders));
+            assertThat(observers.calls).containsSubsequence("first: connected", "second: connected",
+                    "first: received " + this.orders, "second: received " + this.orders,
+                    "first: delivered " + this.orders, "second: delivered " + this.orders);
+            assertThat(count(registry, "pg.broadcaster.notifications.delivered", this.orders)).isEqualTo(1);
+        });
+    }
+
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    static class OwnMetrics {
+
+        final BroadcasterMetrics metrics = new BroadcasterMetrics(new dev.pgbroadcaster.BroadcasterStatistics(), () -> 0);
+
+        @org.springframework.context.annotation.Bean
+        BroadcasterMetrics ownMetrics() {
+            return this.metrics;
+        }
+
+    }
+
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    static class OwnObservers {
+
+        final java.util.List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @org.springframework.context.annotation.Bean
+        @org.springframework.core.annotation.Order(2)
+        dev.pgbroadcaster.BroadcasterObserver second() {
+            return recording("second");
+        }
+
+        @org.springframework.context.annotation.Bean
+        @org.springframework.core.annotation.Order(1)
+        dev.pgbroadcaster.BroadcasterObserver first() {
+            return recording("first");
+        }
+
+        private dev.pgbroadcaster.BroadcasterObserver recording(String name) {
+            return new dev.pgbroadcaster.BroadcasterObserver() {
+
+                @Override
+                public void connected(boolean reconnect) {
+                    OwnObservers.this.calls.add(name + ": connected");
+                }
+
+                @Override
+                public void received(String channel) {
+                    OwnObservers.this.calls.add(name + ": received " + channel);
+                }
+
+                @Override
+                public void delivered(String channel, long latencyNanos) {
+                    OwnObservers.this.calls.add(name + ": delivered " + channel);
+                }
+
+            };
+        }
+
+    }
+
+    @Test
     void withoutMicrometerTheStarterStartsWithoutMetrics() {
         this.runner.withClassLoader(new FilteredClassLoader("io.micrometer"))
             .run((context) -> assertThat(context).hasNotFailed()

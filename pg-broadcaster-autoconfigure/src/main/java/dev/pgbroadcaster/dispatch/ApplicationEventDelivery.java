@@ -1,7 +1,8 @@
-package dev.pgbroadcaster;
+package dev.pgbroadcaster.dispatch;
 
 import java.util.Collection;
 
+import dev.pgbroadcaster.BroadcasterObserver;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -22,9 +23,9 @@ import org.springframework.core.ResolvableType;
  * (the same steps as {@code AbstractApplicationContext.registerListeners()}) and a logging error handler.
  * Ordering, {@code condition} expressions and event type matching are those of Spring's own multicaster.
  */
-final class ApplicationEventDelivery {
+public final class ApplicationEventDelivery {
 
-    private static final Log logger = LogFactory.getLog(Broadcaster.class);
+    private static final Log logger = LogFactory.getLog(ApplicationEventDelivery.class);
 
     private final ApplicationContext context;
 
@@ -38,13 +39,13 @@ final class ApplicationEventDelivery {
     /**
      * Collects the listeners of {@code context} as they are now; call it once the context is refreshed.
      */
-    static ApplicationEventDelivery of(ApplicationContext context, BroadcasterStatistics statistics) {
+    public static ApplicationEventDelivery of(ApplicationContext context, BroadcasterObserver observer) {
         if (!(context instanceof AbstractApplicationContext application)) {
             return new ApplicationEventDelivery(context, null);
         }
         Multicaster multicaster = new Multicaster(application);
         multicaster.setErrorHandler((ex) -> {
-            statistics.recordListenerError();
+            observer.listenerFailed();
             logger.error("An application event listener threw while handling a pg-broadcaster event; "
                     + "the other listeners and later events are not affected", ex);
         });

@@ -1,4 +1,4 @@
-package dev.pgbroadcaster;
+package dev.pgbroadcaster.support;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -13,20 +13,20 @@ import org.apache.commons.logging.Log;
  * another. The channels are the configured ones, known up front, so the set of warnings never grows; a
  * notification on any other channel (none is listened on) shares one warning with the rest of them.
  */
-final class ChannelWarnings {
+public final class ChannelWarnings {
 
     private final Map<String, ThrottledWarning> warnings;
 
     private final ThrottledWarning otherChannels;
 
-    ChannelWarnings(Log log, Duration interval, Collection<String> channels) {
+    public ChannelWarnings(Log log, Duration interval, Collection<String> channels) {
         Map<String, ThrottledWarning> warnings = new HashMap<>();
         channels.forEach((channel) -> warnings.put(channel, new ThrottledWarning(log, interval)));
         this.warnings = Map.copyOf(warnings);
         this.otherChannels = new ThrottledWarning(log, interval);
     }
 
-    void warn(String channel, Supplier<String> message, Throwable cause) {
+    public void warn(String channel, Supplier<String> message, Throwable cause) {
         this.warnings.getOrDefault(channel, this.otherChannels).warn(message, cause);
     }
 

@@ -1,4 +1,4 @@
-package dev.pgbroadcaster;
+package dev.pgbroadcaster.dispatch;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -6,21 +6,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
+import dev.pgbroadcaster.BroadcasterObserver;
+import dev.pgbroadcaster.BroadcasterObserver.DropReason;
+import dev.pgbroadcaster.ChangeNotification;
+import dev.pgbroadcaster.OverflowPolicy;
+import dev.pgbroadcaster.Subscription;
+import dev.pgbroadcaster.support.ThrottledWarning;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
  * The programmatic subscribers, each with its own bounded queue and thread.
  */
-final class Subscriptions {
+public final class Subscriptions {
 
-    private static final Log logger = LogFactory.getLog(Broadcaster.class);
+    private static final Log logger = LogFactory.getLog(Subscriptions.class);
 
     private final int queueCapacity;
 
     private final OverflowPolicy overflowPolicy;
-
-    private final BroadcasterStatistics statistics;
 
     private final ThrottledWarning dropWarning = new ThrottledWarning(logger, java.time.Duration.ofSeconds(10));
 
@@ -30,15 +34,25 @@ final class Subscriptions {
 
     private volatile boolean closed;
 
-    private volatile BroadcasterObserver observer = BroadcasterObserver.NONE;
+    private final BroadcasterObserver observer;
 
-    Subscriptions(int queueCapacity, OverflowPolicy overflowPolicy, BroadcasterStatistics statistics) {
+    /**
+     * @param queueCapacity how many notifications may wait for each subscriber
+     * @param overflowPolicy what to do when a subscriber's queue is full
+     * @param observer hears what happens to each notification
+     */
+    public Subscriptions(int queueCapacity, OverflowPolicy overflowPolicy, BroadcasterObserver observer) {
         this.queueCapacity = queueCapacity;
         this.overflowPolicy = overflowPolicy;
-        this.statistics = statistics;
+        this.observer = observer;
     }
 
-    Subscription add(Consumer<ChangeNotification> callback) {
+    /**
+     * Adds a subscriber.
+     * @throws IllegalArgumentException if {@code callback} is {@code null}
+     * @throws IllegalStateException once the broadcaster has stopped
+     */
+    public Subscription add(Consumer<ChangeNotification> callback) {
         if (callback == null) {
             throw new IllegalArgumentException("The subscriber callback must not be null");
         }
@@ -52,12 +66,11 @@ final class Subscriptions {
         }
     }
 
-    void reopen() {
+    /**
+     * Takes subscribers again, after {@link #closeAll} when the broadcaster starts again.
+     */
+    public void reopen() {
         this.closed = false;
-    }
-
-    void setObserver(BroadcasterObserver observer) {
-        this.observer = observer;
     }
 
     /**
@@ -71,27 +84,24 @@ final class Subscriptions {
 
     /**
      * Ends every subscription, delivering what is queued until {@code deadline}.
-     * @return how many queued notifications could not be delivered in time
+     * @return how many queued notifications could not be delivered in time, each reported to the observer
      */
-    long closeAll(long deadline) {
+    public long closeAll(long deadline) {
         synchronized (this.subscribers) {
             this.closed = true;
         }
         // All stop taking notifications first, so one slow subscriber does not eat the others' time.
         List<Subscriber> closing = List.copyOf(this.subscribers);
-        closing.forEach((subscriber) -> subscriber.executor.stopAccepting());
+        closing.forEach((subscriber) -> subscriber.lane.stopAccepting());
         long undelivered = 0;
         for (Subscriber subscriber : closing) {
-            List<Runnable> abandoned = subscriber.executor.awaitShutdown(deadline);
-            abandoned.forEach((task) -> this.observer.dropped(ChannelTask.channelOf(task), BroadcasterObserver.DropReason.SHUTDOWN));
-            undelivered += abandoned.size();
+            for (Runnable neverRan : subscriber.lane.shutdown(deadline)) {
+                this.observer.dropped(((Subscriber.Delivery) neverRan).channel, DropReason.SHUTDOWN);
+                undelivered++;
+            }
             subscriber.close();
         }
         return undelivered;
-    }
-
-    int size() {
-        return this.subscribers.size();
     }
 
     private final class Subscriber implements Subscription {
@@ -100,7 +110,7 @@ final class Subscriptions {
 
         private final Consumer<ChangeNotification> callback;
 
-        private final BoundedExecutor executor;
+        private final Lane lane;
 
         // Held while the callback runs, so close() can promise that no callback starts after it returns.
         private final ReentrantLock delivery = new ReentrantLock();
@@ -110,29 +120,28 @@ final class Subscriptions {
         Subscriber(int id, Consumer<ChangeNotification> callback) {
             this.id = id;
             this.callback = callback;
-            this.executor = new BoundedExecutor("pg-broadcaster-subscriber-" + id + "-", 1,
-                    Subscriptions.this.queueCapacity, Subscriptions.this.overflowPolicy, this::dropped);
+            this.lane = new Lane("pg-broadcaster-subscriber-" + id + "-", 1, 1, Subscriptions.this.queueCapacity,
+                    Subscriptions.this.overflowPolicy, this::dropped);
         }
 
         void offer(String channel, ChangeNotification notification) {
-            if (this.active && !this.executor.submit(new Delivery(channel, notification)) && this.active) {
+            if (this.active && !this.lane.admit(List.of(new Delivery(channel, notification))).isEmpty() && this.active) {
                 // Refused while the broadcaster shuts down, not because the subscriber left.
-                Subscriptions.this.statistics.recordUndelivered(1);
-                Subscriptions.this.observer.dropped(channel, BroadcasterObserver.DropReason.SHUTDOWN);
+                Subscriptions.this.observer.dropped(channel, DropReason.SHUTDOWN);
             }
         }
 
-        private void run(ChangeNotification notification) {
+        private void run(String channel, ChangeNotification notification) {
             this.delivery.lock();
             try {
                 if (!this.active) {
                     return;
                 }
                 this.callback.accept(notification);
-                Subscriptions.this.statistics.recordSubscriberDelivered();
+                Subscriptions.this.observer.subscriberDelivered(channel);
             }
             catch (RuntimeException | Error ex) {
-                Subscriptions.this.statistics.recordSubscriberError();
+                Subscriptions.this.observer.subscriberFailed(channel);
                 logger.error("Subscriber " + this.id + " threw while handling " + notification
                         + "; it keeps receiving notifications", ex);
             }
@@ -142,15 +151,13 @@ final class Subscriptions {
         }
 
         private void dropped(Runnable task) {
-            Subscriptions.this.statistics.recordSubscriberDropped();
-            Subscriptions.this.observer.dropped(ChannelTask.channelOf(task), BroadcasterObserver.DropReason.SUBSCRIBER_QUEUE_FULL);
+            Subscriptions.this.observer.dropped(((Delivery) task).channel, DropReason.SUBSCRIBER_QUEUE_FULL);
             Subscriptions.this.dropWarning.warn(() -> "Subscriber " + this.id + " is too slow: its queue of "
                     + Subscriptions.this.queueCapacity + " is full and a notification was dropped ("
-                    + "pg.broadcaster.dispatch.overflow-policy=" + Subscriptions.this.overflowPolicy + "); "
-                    + Subscriptions.this.statistics.subscriberDropped() + " dropped for subscribers so far", null);
+                    + "pg.broadcaster.dispatch.overflow-policy=" + Subscriptions.this.overflowPolicy + ")", null);
         }
 
-        private final class Delivery implements ChannelTask {
+        private final class Delivery implements Runnable {
 
             private final String channel;
 
@@ -162,13 +169,8 @@ final class Subscriptions {
             }
 
             @Override
-            public String channel() {
-                return this.channel;
-            }
-
-            @Override
             public void run() {
-                Subscriber.this.run(this.notification);
+                Subscriber.this.run(this.channel, this.notification);
             }
 
         }
@@ -183,7 +185,7 @@ final class Subscriptions {
             // Waits for a callback running on another thread; re-entrant when called from the callback itself.
             this.delivery.lock();
             this.delivery.unlock();
-            this.executor.discard(!this.delivery.isHeldByCurrentThread());
+            this.lane.discard(!this.delivery.isHeldByCurrentThread());
         }
 
         @Override

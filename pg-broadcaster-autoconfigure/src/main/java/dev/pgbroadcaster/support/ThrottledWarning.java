@@ -1,4 +1,4 @@
-package dev.pgbroadcaster;
+package dev.pgbroadcaster.support;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -9,7 +9,7 @@ import org.apache.commons.logging.Log;
  * Logs a recurring problem at most once per interval, so a flood of bad input cannot flood the log; the
  * occurrences in between are logged at debug level and counted in the next warning.
  */
-final class ThrottledWarning {
+public final class ThrottledWarning {
 
     private final Log log;
 
@@ -19,12 +19,12 @@ final class ThrottledWarning {
 
     private final AtomicLong suppressed = new AtomicLong();
 
-    ThrottledWarning(Log log, java.time.Duration interval) {
+    public ThrottledWarning(Log log, java.time.Duration interval) {
         this.log = log;
         this.intervalNanos = interval.toNanos();
     }
 
-    void warn(Supplier<String> message, Throwable cause) {
+    public void warn(Supplier<String> message, Throwable cause) {
         long now = System.nanoTime();
         long next = this.nextWarningAt.get();
         if ((next == Long.MIN_VALUE || now - next >= 0) && this.nextWarningAt.compareAndSet(next, now + this.intervalNanos)) {
