@@ -32,7 +32,7 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
 
     private final ListenerConnectionFactory connectionFactory;
 
-    private final Settings settings;
+    private final BroadcasterSettings settings;
 
     private final RecoverySettings recovery;
 
@@ -57,48 +57,17 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     private volatile NotificationListener listener;
 
     /**
-     * What the broadcaster listens on and how it dispatches.
-     * @param channels the channels to LISTEN on, at least one
-     * @param dispatchThreads threads that publish events; 1 keeps the order in which notifications arrived
-     * @param dispatchQueueCapacity notifications that may wait for a dispatch thread
-     * @param overflowPolicy what to do when a queue is full
-     * @param subscriberQueueCapacity notifications that may wait for each subscriber
-     * @param shutdownTimeout how long closing may spend delivering what is queued
+     * Creates a broadcaster set up as {@code settings} say, which it keeps its counts in.
      */
-    public record Settings(List<String> channels, int dispatchThreads, int dispatchQueueCapacity,
-            OverflowPolicy overflowPolicy, int subscriberQueueCapacity, Duration shutdownTimeout) {
-
-        public Settings {
-            channels = List.copyOf(channels);
-            if (channels.isEmpty()) {
-                throw new IllegalArgumentException("At least one channel is needed");
-            }
-            channels.forEach(ChannelNames::quote);
-            if (dispatchThreads < 1 || dispatchQueueCapacity < 1 || subscriberQueueCapacity < 1) {
-                throw new IllegalArgumentException("Thread counts and queue capacities must be at least 1");
-            }
-            if (overflowPolicy == null || shutdownTimeout == null || shutdownTimeout.isNegative()) {
-                throw new IllegalArgumentException("An overflow policy and a non-negative shutdown timeout are needed");
-            }
-        }
-
-    }
-
-    public PgBroadcaster(ListenerConnectionFactory connectionFactory, Settings settings, BroadcasterStatistics statistics) {
-        this(connectionFactory, settings, RecoverySettings.defaults(), statistics);
-    }
-
-    /**
-     * Creates a broadcaster that keeps its listener connection up as {@code recovery} says.
-     */
-    public PgBroadcaster(ListenerConnectionFactory connectionFactory, Settings settings, RecoverySettings recovery,
+    public PgBroadcaster(ListenerConnectionFactory connectionFactory, BroadcasterSettings settings,
             BroadcasterStatistics statistics) {
         this.connectionFactory = connectionFactory;
         this.settings = settings;
-        this.recovery = recovery;
+        this.recovery = settings.recovery();
         this.statistics = statistics;
         this.observer = new CompositeObserver(statistics);
-        this.subscriptions = new Subscriptions(settings.subscriberQueueCapacity(), settings.overflowPolicy(), this.observer);
+        this.subscriptions = new Subscriptions(settings.dispatch().subscriberQueueCapacity(),
+                settings.dispatch().overflowPolicy(), this.observer);
     }
 
     /**
@@ -159,8 +128,9 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             }
             this.subscriptions.reopen();
             this.observer.setOthers(this.statistics, this.observers.get());
-            Dispatcher starting = new Dispatcher(this.settings.dispatchThreads(), this.settings.dispatchQueueCapacity(),
-                    this.settings.overflowPolicy(), ApplicationEventDelivery.of(this.applicationContext, this.observer),
+            BroadcasterSettings.Dispatch dispatch = this.settings.dispatch();
+            Dispatcher starting = new Dispatcher(dispatch.threads(), dispatch.queueCapacity(), dispatch.overflowPolicy(),
+                    ApplicationEventDelivery.of(this.applicationContext, this.observer),
                     this.subscriptions, this.observer);
             this.dispatcher = starting;
             NotificationListener listening = new NotificationListener(this.connectionFactory, this.settings.channels(),

@@ -2,9 +2,12 @@ package dev.pgbroadcaster;
 
 import java.time.Duration;
 
+import dev.pgbroadcaster.support.InvalidSettingException;
+
 /**
  * How the broadcaster keeps its listener connection up: what startup does when the database cannot be
- * reached, how it reconnects, and how it finds out that a connection has silently died.
+ * reached, how it reconnects, and how it finds out that a connection has silently died. A value out of range is
+ * refused with an {@link InvalidSettingException} that names the property setting it.
  *
  * @param failFast whether startup fails when the first connection attempt fails; otherwise the application
  * starts and the listener keeps trying in the background
@@ -22,21 +25,28 @@ public record RecoverySettings(boolean failFast, Duration initialDelay, Duration
         double jitter, Integer maxAttempts, Duration livenessInterval, Duration livenessTimeout) {
 
     public RecoverySettings {
-        requirePositive("initialDelay", initialDelay);
-        requirePositive("maxDelay", maxDelay);
-        requirePositive("livenessInterval", livenessInterval);
-        requirePositive("livenessTimeout", livenessTimeout);
+        requireAtLeastOneMillisecond("pg.broadcaster.reconnect.initial-delay", initialDelay);
+        requireAtLeastOneMillisecond("pg.broadcaster.reconnect.max-delay", maxDelay);
         if (maxDelay.compareTo(initialDelay) < 0) {
-            throw new IllegalArgumentException("maxDelay must not be shorter than initialDelay");
+            throw new InvalidSettingException("pg.broadcaster.reconnect.max-delay",
+                    "must not be shorter than pg.broadcaster.reconnect.initial-delay (" + initialDelay + "), but is "
+                            + maxDelay);
         }
         if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
-            throw new IllegalArgumentException("multiplier must be at least 1");
+            throw new InvalidSettingException("pg.broadcaster.reconnect.multiplier", "must be at least 1, but is " + multiplier);
         }
         if (!(jitter >= 0.0 && jitter <= 1.0)) {
-            throw new IllegalArgumentException("jitter must be between 0 and 1");
+            throw new InvalidSettingException("pg.broadcaster.reconnect.jitter", "must be between 0 and 1, but is " + jitter);
         }
         if (maxAttempts != null && maxAttempts < 1) {
-            throw new IllegalArgumentException("maxAttempts must be at least 1, or null for no limit");
+            throw new InvalidSettingException("pg.broadcaster.reconnect.max-attempts",
+                    "must be at least 1, or not set for no limit, but is " + maxAttempts);
+        }
+        requireAtLeastOneMillisecond("pg.broadcaster.liveness.interval", livenessInterval);
+        requireAtLeastOneMillisecond("pg.broadcaster.liveness.timeout", livenessTimeout);
+        if (livenessTimeout.toMillis() > Integer.MAX_VALUE) {
+            throw new InvalidSettingException("pg.broadcaster.liveness.timeout",
+                    "must be at most " + Duration.ofMillis(Integer.MAX_VALUE) + ", but is " + livenessTimeout);
         }
     }
 
@@ -57,9 +67,9 @@ public record RecoverySettings(boolean failFast, Duration initialDelay, Duration
         return this.livenessInterval.plus(this.livenessTimeout);
     }
 
-    private static void requirePositive(String name, Duration duration) {
-        if (duration == null || duration.toMillis() < 1) {
-            throw new IllegalArgumentException(name + " must be at least 1 ms");
+    private static void requireAtLeastOneMillisecond(String property, Duration value) {
+        if (value == null || value.toMillis() < 1) {
+            throw new InvalidSettingException(property, "must be at least 1ms, but is " + value);
         }
     }
 

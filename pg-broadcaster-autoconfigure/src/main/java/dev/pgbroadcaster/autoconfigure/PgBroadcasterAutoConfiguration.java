@@ -1,17 +1,12 @@
 package dev.pgbroadcaster.autoconfigure;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
-
 import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgbroadcaster.Broadcaster;
 import dev.pgbroadcaster.BroadcasterObserver;
+import dev.pgbroadcaster.BroadcasterSettings;
 import dev.pgbroadcaster.BroadcasterStatistics;
-import dev.pgbroadcaster.ChannelNames;
 import dev.pgbroadcaster.Jackson2Payloads;
 import dev.pgbroadcaster.Jackson3Payloads;
 import dev.pgbroadcaster.ListenerConnectionFactory;
@@ -71,13 +66,12 @@ public class PgBroadcasterAutoConfiguration {
     PgBroadcaster pgBroadcaster(PgBroadcasterProperties properties, ListenerConnectionFactory connectionFactory,
             BroadcasterStatistics statistics, PayloadReader payloadReader, ObjectProvider<TriggerInstallation> triggers,
             ObjectProvider<BroadcasterObserver> observers, ApplicationContext context) {
-        PgBroadcaster.Settings settings = settings(properties);
+        BroadcasterSettings settings = BroadcasterSettingsMapping.settings(properties);
         if (!properties.getTriggers().getTables().isEmpty() && !context.containsBean(TRIGGER_INSTALLATION)) {
             throw new InvalidBroadcasterPropertyException("pg.broadcaster.triggers.tables", "needs the application's "
                     + "DataSource (spring-boot-starter-jdbc and spring.datasource.*), which this application does not have");
         }
-        PgBroadcaster broadcaster = new PgBroadcaster(connectionFactory, settings, RecoveryProperties.settings(properties),
-                statistics);
+        PgBroadcaster broadcaster = new PgBroadcaster(connectionFactory, settings, statistics);
         broadcaster.setPayloadDecoder(
                 PayloadTypesProperties.decoder(properties, settings.channels(), payloadReader, context.getClassLoader()));
         // Done when the broadcaster starts rather than when a bean is created, so that it happens with lazy
@@ -141,57 +135,9 @@ public class PgBroadcasterAutoConfiguration {
         @Bean(TRIGGER_INSTALLATION)
         @DependsOnDatabaseInitialization
         TriggerInstallation pgBroadcasterTriggerInstallation(PgBroadcasterProperties properties, DataSource dataSource) {
-            return TriggerInstallation.of(properties, channels(properties), dataSource);
+            return TriggerInstallation.of(properties, BroadcasterSettingsMapping.settings(properties).channels(), dataSource);
         }
 
-    }
-
-    static PgBroadcaster.Settings settings(PgBroadcasterProperties properties) {
-        PgBroadcasterProperties.Dispatch dispatch = properties.getDispatch();
-        requireAtLeastOne("pg.broadcaster.dispatch.threads", dispatch.getThreads());
-        requireAtLeastOne("pg.broadcaster.dispatch.queue-capacity", dispatch.getQueueCapacity());
-        requireAtLeastOne("pg.broadcaster.dispatch.subscriber-queue-capacity", dispatch.getSubscriberQueueCapacity());
-        if (dispatch.getOverflowPolicy() == null) {
-            throw new InvalidBroadcasterPropertyException("pg.broadcaster.dispatch.overflow-policy",
-                    "must be one of block, drop-newest, drop-oldest");
-        }
-        if (properties.getShutdownTimeout() == null || properties.getShutdownTimeout().isNegative()) {
-            throw new InvalidBroadcasterPropertyException("pg.broadcaster.shutdown-timeout", "must be zero or more");
-        }
-        return new PgBroadcaster.Settings(channels(properties), dispatch.getThreads(), dispatch.getQueueCapacity(),
-                dispatch.getOverflowPolicy(), dispatch.getSubscriberQueueCapacity(), properties.getShutdownTimeout());
-    }
-
-    private static List<String> channels(PgBroadcasterProperties properties) {
-        Set<String> channels = new LinkedHashSet<>();
-        if (properties.getChannel() != null) {
-            checkChannel("pg.broadcaster.channel", properties.getChannel());
-            channels.add(properties.getChannel());
-        }
-        List<String> more = properties.getChannels();
-        for (int i = 0; i < more.size(); i++) {
-            checkChannel("pg.broadcaster.channels[" + i + "]", more.get(i));
-            channels.add(more.get(i));
-        }
-        if (channels.isEmpty()) {
-            throw new InvalidBroadcasterPropertyException("pg.broadcaster.channel",
-                    "is not set: name the channel to LISTEN on (or list several in pg.broadcaster.channels), "
-                            + "or set pg.broadcaster.enabled=false");
-        }
-        return new ArrayList<>(channels);
-    }
-
-    private static void checkChannel(String property, String name) {
-        String problem = ChannelNames.problem(name);
-        if (problem != null) {
-            throw new InvalidBroadcasterPropertyException(property, "'" + name + "' " + problem);
-        }
-    }
-
-    private static void requireAtLeastOne(String property, int value) {
-        if (value < 1) {
-            throw new InvalidBroadcasterPropertyException(property, "must be at least 1, but is " + value);
-        }
     }
 
 }

@@ -4,6 +4,7 @@ import dev.pgbroadcaster.BroadcasterConnectedEvent;
 import dev.pgbroadcaster.BroadcasterDisconnectedEvent;
 import dev.pgbroadcaster.ChangeNotification;
 import dev.pgbroadcaster.LowLatencySocketFactory;
+import dev.pgbroadcaster.TriggerInstaller;
 
 import org.springframework.aot.hint.BindingReflectionHintsRegistrar;
 import org.springframework.aot.hint.MemberCategory;
@@ -18,7 +19,7 @@ import org.springframework.aot.hint.RuntimeHintsRegistrar;
  */
 class PgBroadcasterRuntimeHints implements RuntimeHintsRegistrar {
 
-    static final String TRIGGER_SCRIPT = "META-INF/pg-broadcaster/notify_table.sql";
+    static final String TRIGGER_SCRIPT = TriggerInstaller.SCRIPT;
 
     @Override
     public void registerHints(RuntimeHints hints, ClassLoader classLoader) {

@@ -27,7 +27,7 @@ class RecoveryPropertiesTests {
     @Test
     void theDefaultsAreTheDocumentedOnes() {
         this.configured.run((context) -> {
-            RecoverySettings settings = RecoveryProperties.settings(context.getBean(PgBroadcasterProperties.class));
+            RecoverySettings settings = BroadcasterSettingsMapping.settings(context.getBean(PgBroadcasterProperties.class)).recovery();
             assertThat(settings).isEqualTo(RecoverySettings.defaults());
             assertThat(settings.failFast()).isFalse();
             assertThat(settings.initialDelay()).isEqualTo(Duration.ofMillis(500));
@@ -47,7 +47,7 @@ class RecoveryPropertiesTests {
                 "pg.broadcaster.liveness.interval=2m", "pg.broadcaster.liveness.timeout=3s")
             .run((context) -> {
                 assertThat(context).hasSingleBean(PgBroadcaster.class);
-                assertThat(RecoveryProperties.settings(context.getBean(PgBroadcasterProperties.class)))
+                assertThat(BroadcasterSettingsMapping.settings(context.getBean(PgBroadcasterProperties.class)).recovery())
                     .isEqualTo(new RecoverySettings(true, Duration.ofSeconds(1), Duration.ofMinutes(1), 1.5, 0.0, 7,
                             Duration.ofMinutes(2), Duration.ofSeconds(3)));
             });
