@@ -27,7 +27,8 @@ final class Jackson3ChangeNotificationJson extends ChangeNotificationJson {
             .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
         .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
         .disable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
-        // Jackson 3 sorts properties by name unless told not to; the trigger's order is schema, table, action.
+        // Jackson 3 sorts properties by name by default, after the creator's (a record's components): off, so the
+        // order is the record's alone, schema, table, action, as the trigger sends it and Jackson 2 writes it.
         .disable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
         .build();
 
