@@ -1,8 +1,5 @@
 package dev.pgbroadcaster;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 /**
  * A change to a table, as sent by the {@code pg_broadcaster_notify()} trigger function: the schema and
  * table that changed and the statement's action ({@code INSERT}, {@code UPDATE}, {@code DELETE} or
@@ -20,18 +17,13 @@ public record ChangeNotification(String schema, String table, String action) {
      */
     @Override
     public String toString() {
-        try {
-            return Json.WRITER.writeValueAsString(this);
-        }
-        catch (JsonProcessingException ex) {
-            throw new IllegalStateException("Could not render " + ChangeNotification.class.getSimpleName() + " as JSON", ex);
-        }
+        return Json.FORM.write(this);
     }
 
     // A holder, so that the record itself loads without touching Jackson until toString() is called.
     private static final class Json {
 
-        private static final ObjectMapper WRITER = new ObjectMapper();
+        private static final ChangeNotificationJson FORM = ChangeNotificationJson.using(ChangeNotification.class.getClassLoader());
 
     }
 

@@ -16,7 +16,7 @@ public final class PayloadDecoder {
      */
     public static final Class<?> RAW = RawNotification.class;
 
-    private final ChangeNotificationDecoder changeNotifications = new ChangeNotificationDecoder();
+    private final ChangeNotificationJson changeNotifications;
 
     private final Map<String, Class<?>> types;
 
@@ -28,8 +28,20 @@ public final class PayloadDecoder {
      * @param reader reads the payloads of those channels that have a type other than {@link #RAW}
      */
     public PayloadDecoder(Map<String, Class<?>> types, PayloadReader reader) {
+        this(types, reader, PayloadDecoder.class.getClassLoader());
+    }
+
+    /**
+     * @param types the payload type of each channel that does not carry {@link ChangeNotification}s, or
+     * {@link #RAW}
+     * @param reader reads the payloads of those channels that have a type other than {@link #RAW}
+     * @param classLoader where to look for Jackson, which reads {@link ChangeNotification}s: Jackson 2 when it is
+     * there, else Jackson 3
+     */
+    public PayloadDecoder(Map<String, Class<?>> types, PayloadReader reader, ClassLoader classLoader) {
         this.types = new HashMap<>(types);
         this.reader = reader;
+        this.changeNotifications = ChangeNotificationJson.using(classLoader);
     }
 
     /**

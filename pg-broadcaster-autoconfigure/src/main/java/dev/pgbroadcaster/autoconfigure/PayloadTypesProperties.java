@@ -43,7 +43,7 @@ final class PayloadTypesProperties {
             }
             types.put(channel, type(property + ".type", entry.getType(), classLoader));
         }
-        return new PayloadDecoder(types, reader);
+        return new PayloadDecoder(types, reader, classLoader);
     }
 
     private static Class<?> type(String property, String name, ClassLoader classLoader) {

@@ -18,15 +18,18 @@ import dev.pgbroadcaster.PgNotifier;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.ImportRuntimeHints;
 import org.springframework.core.env.Environment;
@@ -39,7 +42,8 @@ import org.springframework.core.env.Environment;
         "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
         "org.springframework.boot.autoconfigure.jackson.JacksonAutoConfiguration",
         "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration" })
-@ConditionalOnClass(name = { "org.postgresql.PGConnection", "com.fasterxml.jackson.databind.ObjectMapper" })
+@ConditionalOnClass(name = "org.postgresql.PGConnection")
+@Conditional(PgBroadcasterAutoConfiguration.OnJacksonCondition.class)
 @ConditionalOnProperty(prefix = "pg.broadcaster", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(PgBroadcasterProperties.class)
 @ImportRuntimeHints(PgBroadcasterRuntimeHints.class)
@@ -106,6 +110,7 @@ public class PgBroadcasterAutoConfiguration {
      * Spring Boot would.
      */
     @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "com.fasterxml.jackson.databind.ObjectMapper")
     @ConditionalOnMissingBean(type = "tools.jackson.databind.json.JsonMapper")
     static class Jackson2PayloadsConfiguration {
 
@@ -113,6 +118,45 @@ public class PgBroadcasterAutoConfiguration {
         @ConditionalOnMissingBean(PayloadReader.class)
         Jackson2Payloads pgBroadcasterPayloads(ObjectProvider<ObjectMapper> objectMapper) {
             return new Jackson2Payloads(objectMapper.getIfAvailable(Jackson2Payloads::defaultMapper));
+        }
+
+    }
+
+    /**
+     * With Jackson 3 alone and no {@code JsonMapper} bean (an application without Spring Boot's Jackson
+     * auto-configuration), payloads read and written with a Jackson 3 mapper set up as Spring Boot would.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "tools.jackson.databind.json.JsonMapper")
+    @ConditionalOnMissingClass("com.fasterxml.jackson.databind.ObjectMapper")
+    @ConditionalOnMissingBean(type = "tools.jackson.databind.json.JsonMapper")
+    static class DefaultJackson3PayloadsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(PayloadReader.class)
+        Jackson3Payloads pgBroadcasterPayloads() {
+            return new Jackson3Payloads(Jackson3Payloads.defaultMapper());
+        }
+
+    }
+
+    /**
+     * Jackson 2 or Jackson 3: either reads the payloads. Spring Boot 4 applications may leave Jackson 2 out.
+     */
+    static final class OnJacksonCondition extends AnyNestedCondition {
+
+        OnJacksonCondition() {
+            super(ConfigurationPhase.PARSE_CONFIGURATION);
+        }
+
+        @ConditionalOnClass(name = "com.fasterxml.jackson.databind.ObjectMapper")
+        static final class Jackson2 {
+
+        }
+
+        @ConditionalOnClass(name = "tools.jackson.databind.json.JsonMapper")
+        static final class Jackson3 {
+
         }
 
     }

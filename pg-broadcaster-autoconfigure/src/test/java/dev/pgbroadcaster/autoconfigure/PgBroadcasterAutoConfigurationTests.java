@@ -4,11 +4,18 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.pgbroadcaster.Broadcaster;
 import dev.pgbroadcaster.BroadcasterStatistics;
+import dev.pgbroadcaster.ChangeNotification;
+import dev.pgbroadcaster.Jackson2Payloads;
 import dev.pgbroadcaster.ListenerConnectionFactory;
+import dev.pgbroadcaster.PayloadReader;
+import dev.pgbroadcaster.PayloadWriter;
 import dev.pgbroadcaster.PgBroadcaster;
 import dev.pgbroadcaster.StartupFailures;
 import dev.pgbroadcaster.Subscription;
@@ -61,8 +68,24 @@ class PgBroadcasterAutoConfigurationTests {
 
     @Test
     void backsOffWithoutJackson() {
-        this.configured.withClassLoader(new FilteredClassLoader("com.fasterxml.jackson.databind"))
+        this.configured.withClassLoader(new FilteredClassLoader("com.fasterxml.jackson.databind", "tools.jackson.databind"))
             .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(Broadcaster.class));
+    }
+
+    @Test
+    void withoutJackson3PayloadsAreReadWithJackson2AsBefore() {
+        // As on Spring Boot 3.5, where the starter's Jackson 2 is the only one.
+        this.configured.withClassLoader(new FilteredClassLoader("tools.jackson"))
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context.getBean(PayloadReader.class)).isInstanceOf(Jackson2Payloads.class);
+                assertThat(context.getBean(PayloadWriter.class)).isInstanceOf(Jackson2Payloads.class);
+                BlockingQueue<ChangeNotification> received = new LinkedBlockingQueue<>();
+                context.getBean(Broadcaster.class).subscribe(received::add);
+                String channel = context.getEnvironment().getProperty("pg.broadcaster.channel");
+                TestDatabase.get().notify(channel, "{\"schema\":\"public\",\"table\":\"orders\",\"action\":\"INSERT\"}");
+                assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo(new ChangeNotification("public", "orders", "INSERT"));
+            });
     }
 
     @Test

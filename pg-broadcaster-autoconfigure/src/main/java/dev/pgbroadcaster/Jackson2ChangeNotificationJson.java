@@ -6,17 +6,17 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 
 /**
- * Reads a NOTIFY payload as a {@link ChangeNotification}: a JSON object whose {@code schema}, {@code table}
- * and {@code action} are non-blank strings. Other fields are ignored.
+ * {@link ChangeNotificationJson} with Jackson 2.
  */
-final class ChangeNotificationDecoder {
+final class Jackson2ChangeNotificationJson extends ChangeNotificationJson {
 
     private final ObjectReader reader = JsonMapper.builder()
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -31,30 +31,25 @@ final class ChangeNotificationDecoder {
         .readerFor(ChangeNotification.class)
         .without(JsonParser.Feature.ALLOW_COMMENTS);
 
-    ChangeNotification decode(String payload) throws InvalidPayloadException {
-        if (payload == null || payload.isBlank()) {
-            throw new InvalidPayloadException("the payload is empty");
-        }
-        ChangeNotification notification;
+    private final ObjectMapper writer = new ObjectMapper();
+
+    @Override
+    ChangeNotification read(String payload) throws InvalidPayloadException {
         try {
-            notification = this.reader.readValue(payload);
+            return this.reader.readValue(payload);
         }
         catch (IOException ex) {
-            throw new InvalidPayloadException("it is not a JSON object of the expected shape: "
-                    + PayloadDecoder.firstLine(ex instanceof JsonProcessingException json ? json.getOriginalMessage() : ex.getMessage()));
+            throw notTheExpectedShape(ex instanceof JsonProcessingException json ? json.getOriginalMessage() : ex.getMessage());
         }
-        if (notification == null) {
-            throw new InvalidPayloadException("it is JSON null");
-        }
-        requireText("schema", notification.schema());
-        requireText("table", notification.table());
-        requireText("action", notification.action());
-        return notification;
     }
 
-    private static void requireText(String field, String value) throws InvalidPayloadException {
-        if (value == null || value.isBlank()) {
-            throw new InvalidPayloadException("its \"" + field + "\" field is missing or blank");
+    @Override
+    String write(ChangeNotification notification) {
+        try {
+            return this.writer.writeValueAsString(notification);
+        }
+        catch (JsonProcessingException ex) {
+            throw new IllegalStateException("Could not render " + ChangeNotification.class.getSimpleName() + " as JSON", ex);
         }
     }
 
