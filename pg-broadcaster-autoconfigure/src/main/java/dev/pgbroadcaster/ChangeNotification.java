@@ -1,5 +1,7 @@
 package dev.pgbroadcaster;
 
+import dev.pgbroadcaster.payload.ChangeNotificationJson;
+
 /**
  * A change to a table, as sent by the {@code pg_broadcaster_notify()} trigger function: the schema and
  * table that changed and the statement's action ({@code INSERT}, {@code UPDATE}, {@code DELETE} or

@@ -5,6 +5,9 @@ import java.nio.charset.StandardCharsets;
 
 import javax.sql.DataSource;
 
+import dev.pgbroadcaster.support.Excerpts;
+import dev.pgbroadcaster.support.Identifiers;
+
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.ResultSetExtractor;
 
@@ -48,7 +51,7 @@ public final class PgNotifier {
      * @throws org.springframework.dao.DataAccessException if the database refuses the notification
      */
     public void send(String channel, String payload) {
-        String problem = ChannelNames.problem(channel);
+        String problem = Identifiers.problem(channel);
         if (problem != null) {
             throw new IllegalArgumentException("Cannot notify channel '" + channel + "': the name " + problem);
         }
@@ -85,7 +88,7 @@ public final class PgNotifier {
         }
         catch (IOException ex) {
             throw new IllegalArgumentException("Cannot notify channel '" + channel + "': " + payload.getClass().getName()
-                    + " cannot be written as JSON: " + PayloadDecoder.firstLine(ex.getMessage()), ex);
+                    + " cannot be written as JSON: " + Excerpts.firstLine(ex.getMessage()), ex);
         }
         send(channel, text);
     }

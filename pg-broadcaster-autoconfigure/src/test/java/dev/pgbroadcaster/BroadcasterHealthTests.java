@@ -4,6 +4,8 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
+import dev.pgbroadcaster.actuate.BroadcasterHealth;
+import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 

@@ -3,6 +3,8 @@ package dev.pgbroadcaster;
 import java.time.Duration;
 import java.util.List;
 
+import dev.pgbroadcaster.core.BroadcasterSettings;
+import dev.pgbroadcaster.listening.RecoverySettings;
 import dev.pgbroadcaster.support.InvalidSettingException;
 import org.junit.jupiter.api.Test;
 

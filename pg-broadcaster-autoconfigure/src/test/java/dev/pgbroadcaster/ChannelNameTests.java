@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.pgbroadcaster.support.Identifiers;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.core.env.MapPropertySource;
@@ -58,8 +59,8 @@ class ChannelNameTests {
                 "a\"quote\"\"doubled" + unique, "x\"; DROP TABLE t; --" + unique, "'; SELECT pg_sleep(10); --" + unique,
                 "$$ dollar $$" + unique, "back\\slash" + unique, "tab\tand\nnewline" + unique, "UNLISTEN *" + unique,
                 "*" + unique, "  padded  " + unique, "ünïcødé 漢字 \uD83D\uDE80" + unique, "\u202Eright-to-left" + unique,
-                "é".repeat((ChannelNames.MAX_BYTES - unique.length()) / 2) + unique);
-        assertThat(names).allSatisfy((name) -> assertThat(ChannelNames.problem(name)).as(name).isNull());
+                "é".repeat((Identifiers.MAX_BYTES - unique.length()) / 2) + unique);
+        assertThat(names).allSatisfy((name) -> assertThat(Identifiers.problem(name)).as(name).isNull());
         assertThat(names.get(names.size() - 1).getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSizeBetween(62, 63);
         Map<String, Object> properties = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) {
@@ -102,23 +103,23 @@ class ChannelNameTests {
 
     @Test
     void quotingDoublesEmbeddedQuotes() {
-        assertThat(ChannelNames.quote("backend.table_change")).isEqualTo("\"backend.table_change\"");
-        assertThat(ChannelNames.quote("a\"b")).isEqualTo("\"a\"\"b\"");
+        assertThat(Identifiers.quote("backend.table_change")).isEqualTo("\"backend.table_change\"");
+        assertThat(Identifiers.quote("a\"b")).isEqualTo("\"a\"\"b\"");
     }
 
     @Test
     void namesPostgresqlWouldTruncateOrRejectAreRefused() {
-        assertThat(ChannelNames.problem("a".repeat(63))).isNull();
-        assertThat(ChannelNames.problem("a".repeat(64))).contains("64 bytes");
-        assertThat(ChannelNames.problem("é".repeat(32))).contains("64 bytes");
-        assertThat(ChannelNames.problem("")).isNotNull();
-        assertThat(ChannelNames.problem(" ")).isNotNull();
-        assertThat(ChannelNames.problem("a\0b")).contains("NUL");
-        assertThatIllegalArgumentException().isThrownBy(() -> ChannelNames.quote("a".repeat(64)));
+        assertThat(Identifiers.problem("a".repeat(63))).isNull();
+        assertThat(Identifiers.problem("a".repeat(64))).contains("64 bytes");
+        assertThat(Identifiers.problem("é".repeat(32))).contains("64 bytes");
+        assertThat(Identifiers.problem("")).isNotNull();
+        assertThat(Identifiers.problem(" ")).isNotNull();
+        assertThat(Identifiers.problem("a\0b")).contains("NUL");
+        assertThatIllegalArgumentException().isThrownBy(() -> Identifiers.quote("a".repeat(64)));
     }
 
     private static void assertDelivered(String channel) {
-        assertThat(ChannelNames.problem(channel)).isNull();
+        assertThat(Identifiers.problem(channel)).isNull();
         Broadcasting.application(channel).withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
             .run((context) -> {
                 assertThat(context).hasNotFailed();

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.pgbroadcaster.autoconfigure.PgBroadcasterAutoConfiguration;
+import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.testsupport.RestartablePostgresServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.pgbroadcaster.actuate.BroadcasterHealth;
+import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.testsupport.LoopbackProxy;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterEach;

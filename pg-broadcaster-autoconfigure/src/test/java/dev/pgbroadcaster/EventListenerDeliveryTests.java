@@ -16,7 +16,7 @@ import static dev.pgbroadcaster.Broadcasting.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-class EventListenerDeliveryTests {
+public class EventListenerDeliveryTests {
 
     private final String channel = Broadcasting.channel();
 
@@ -124,9 +124,9 @@ class EventListenerDeliveryTests {
     }
 
     @Configuration(proxyBeanMethods = false)
-    static class Collecting {
+    public static class Collecting {
 
-        final Inbox<ChangeNotification> inbox = new Inbox<>();
+        public final Inbox<ChangeNotification> inbox = new Inbox<>();
 
         @EventListener
         void on(ChangeNotification notification) {

@@ -9,7 +9,7 @@ import java.util.List;
  * the largest PostgreSQL sends (7,999 bytes), nesting past the parser's limit, unicode and control characters.
  * Some are odd but valid, and must be delivered as written; the others must be dropped and counted.
  */
-final class HostilePayloads {
+public final class HostilePayloads {
 
     /** PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more. */
     static final int MAX_BYTES = 7999;
@@ -21,9 +21,9 @@ final class HostilePayloads {
      * @param payload what is sent
      * @param expected what must be delivered, or {@code null} when it must be dropped and counted
      */
-    record Hostile(String description, String payload, ChangeNotification expected) {
+    public record Hostile(String description, String payload, ChangeNotification expected) {
 
-        boolean valid() {
+        public boolean valid() {
             return this.expected != null;
         }
 
@@ -32,7 +32,7 @@ final class HostilePayloads {
     private HostilePayloads() {
     }
 
-    static List<Hostile> all() {
+    public static List<Hostile> all() {
         List<Hostile> all = new ArrayList<>();
         // Empty, blank and not an object at all.
         invalid(all, "empty", "");

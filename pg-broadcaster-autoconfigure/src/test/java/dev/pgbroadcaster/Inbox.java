@@ -12,17 +12,17 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * Collects what arrives on other threads and hands it to the test, waiting at most a deadline.
  */
-final class Inbox<T> {
+public final class Inbox<T> {
 
-    static final Duration DEADLINE = Duration.ofSeconds(10);
+    public static final Duration DEADLINE = Duration.ofSeconds(10);
 
     private final BlockingQueue<T> queue = new LinkedBlockingQueue<>();
 
-    void add(T item) {
+    public void add(T item) {
         this.queue.add(item);
     }
 
-    T next() {
+    public T next() {
         try {
             T item = this.queue.poll(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
             if (item == null) {
@@ -36,7 +36,7 @@ final class Inbox<T> {
         }
     }
 
-    List<T> next(int count) {
+    public List<T> next(int count) {
         List<T> items = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             items.add(next());
@@ -47,14 +47,14 @@ final class Inbox<T> {
     /**
      * Returns everything that arrives up to and including the first item equal to {@code last}.
      */
-    List<T> upTo(T last) {
+    public List<T> upTo(T last) {
         return upToFirst(last::equals);
     }
 
     /**
      * Returns everything that arrives up to and including the first item that matches {@code last}.
      */
-    List<T> upToFirst(java.util.function.Predicate<? super T> last) {
+    public List<T> upToFirst(java.util.function.Predicate<? super T> last) {
         List<T> items = new ArrayList<>();
         T item;
         do {
@@ -68,11 +68,11 @@ final class Inbox<T> {
     /**
      * Returns the next item, or {@code null} if none arrives within {@code timeout}.
      */
-    T poll(Duration timeout) throws InterruptedException {
+    public T poll(Duration timeout) throws InterruptedException {
         return this.queue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return this.queue.isEmpty();
     }
 

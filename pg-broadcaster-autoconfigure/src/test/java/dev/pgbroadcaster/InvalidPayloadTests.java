@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.pgbroadcaster.support.Identifiers;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -111,7 +112,7 @@ class InvalidPayloadTests {
     }
 
     private static List<String> warnings(CapturedOutput output, String channel) {
-        String warning = "Dropped a notification on channel " + ChannelNames.quote(channel) + " because";
+        String warning = "Dropped a notification on channel " + Identifiers.quote(channel) + " because";
         return output.getOut().lines().filter((line) -> line.contains("WARN") && line.contains(warning)).toList();
     }
 

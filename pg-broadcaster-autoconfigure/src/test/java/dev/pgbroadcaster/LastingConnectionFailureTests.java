@@ -2,6 +2,7 @@ package dev.pgbroadcaster;
 
 import java.sql.SQLException;
 
+import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.testsupport.RestartablePostgresServer;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.pgbroadcaster.listening.JdbcListenerConnectionFactory;
 import dev.pgbroadcaster.testsupport.LoopbackProxy;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterEach;

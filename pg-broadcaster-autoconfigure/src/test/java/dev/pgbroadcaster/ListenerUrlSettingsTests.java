@@ -5,6 +5,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
+import dev.pgbroadcaster.core.PgBroadcaster;
+import dev.pgbroadcaster.listening.JdbcListenerConnectionFactory;
+import dev.pgbroadcaster.support.Redaction;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +34,7 @@ class ListenerUrlSettingsTests {
                 }
                 assertThat(failure).isInstanceOf(PgBroadcaster.BroadcasterStartException.class)
                     .hasMessageContaining("The server does not support SSL")
-                    .hasMessageContaining(JdbcListenerConnectionFactory.redact(url))
+                    .hasMessageContaining(Redaction.url(url))
                     .hasMessageNotContaining("Tls-S3cret");
             });
     }

@@ -8,6 +8,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
 
+import dev.pgbroadcaster.actuate.BroadcasterHealth;
+import dev.pgbroadcaster.actuate.BroadcasterMetrics;
+import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.testsupport.PgBouncerServer;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.pgbroadcaster.autoconfigure.PgBroadcasterProperties;
+import dev.pgbroadcaster.core.PgBroadcaster;
+import dev.pgbroadcaster.listening.RecoverySettings;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

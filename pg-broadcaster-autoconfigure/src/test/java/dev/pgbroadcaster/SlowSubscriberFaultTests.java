@@ -3,6 +3,7 @@ package dev.pgbroadcaster;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
+import dev.pgbroadcaster.core.PgBroadcaster;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

@@ -7,7 +7,9 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
+import dev.pgbroadcaster.support.Identifiers;
 import dev.pgbroadcaster.testsupport.TestDatabase;
+import dev.pgbroadcaster.trigger.TriggerInstaller;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -81,11 +83,11 @@ class TriggerInstallerTests {
         });
         assertThat(triggerCount()).isEqualTo(2);
         String secondStart = output.getOut().lines()
-            .filter((line) -> line.contains("notifies channel " + ChannelNames.quote(other)))
+            .filter((line) -> line.contains("notifies channel " + Identifiers.quote(other)))
             .findFirst()
             .orElseThrow();
         assertThat(secondStart).contains("attached now to " + this.table + " (" + TriggerInstaller.triggerName(other) + ")")
-            .contains(this.table + " also notifies " + ChannelNames.quote(this.channel))
+            .contains(this.table + " also notifies " + Identifiers.quote(this.channel))
             .contains("left in place");
         assertThat(output.getOut()).doesNotContain("Replaced the trigger");
     }

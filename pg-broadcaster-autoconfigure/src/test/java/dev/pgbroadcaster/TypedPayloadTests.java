@@ -7,6 +7,7 @@ import java.sql.SQLException;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.pgbroadcaster.support.Identifiers;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -74,7 +75,7 @@ class TypedPayloadTests {
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
             assertThat(statistics.invalid()).isEqualTo(3);
             assertThat(statistics.received()).isEqualTo(4);
-            String warning = "Dropped a notification on channel " + ChannelNames.quote(this.orders)
+            String warning = "Dropped a notification on channel " + Identifiers.quote(this.orders)
                     + " because it is not of type OrderShipped: ";
             assertThat(output.getOut().lines().filter((line) -> line.contains(warning)))
                 .singleElement(STRING)

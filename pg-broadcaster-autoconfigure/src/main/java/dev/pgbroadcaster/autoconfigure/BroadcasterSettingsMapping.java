@@ -3,8 +3,8 @@ package dev.pgbroadcaster.autoconfigure;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.pgbroadcaster.BroadcasterSettings;
-import dev.pgbroadcaster.RecoverySettings;
+import dev.pgbroadcaster.core.BroadcasterSettings;
+import dev.pgbroadcaster.listening.RecoverySettings;
 import dev.pgbroadcaster.support.InvalidSettingException;
 
 /**

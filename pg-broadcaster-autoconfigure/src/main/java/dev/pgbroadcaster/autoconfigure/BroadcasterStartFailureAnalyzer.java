@@ -1,6 +1,6 @@
 package dev.pgbroadcaster.autoconfigure;
 
-import dev.pgbroadcaster.PgBroadcaster;
+import dev.pgbroadcaster.core.PgBroadcaster;
 
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;

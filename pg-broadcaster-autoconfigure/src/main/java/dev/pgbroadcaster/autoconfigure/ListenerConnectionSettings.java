@@ -3,7 +3,8 @@ package dev.pgbroadcaster.autoconfigure;
 import java.lang.reflect.Method;
 import java.util.function.Supplier;
 
-import dev.pgbroadcaster.JdbcListenerConnectionFactory;
+import dev.pgbroadcaster.listening.JdbcListenerConnectionFactory;
+import dev.pgbroadcaster.support.Redaction;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.core.env.Environment;
@@ -42,7 +43,7 @@ final class ListenerConnectionSettings {
         }
         if (!url.startsWith("jdbc:postgresql:")) {
             throw new InvalidBroadcasterPropertyException(urlProperty, "must be a jdbc:postgresql: URL, but is '"
-                    + JdbcListenerConnectionFactory.redact(url) + "'. Set pg.broadcaster.url to the PostgreSQL server to listen on.");
+                    + Redaction.url(url) + "'. Set pg.broadcaster.url to the PostgreSQL server to listen on.");
         }
         String username = StringUtils.hasText(properties.getUsername()) ? properties.getUsername() : fallback.username().get();
         String password = (properties.getPassword() != null) ? properties.getPassword() : fallback.password().get();

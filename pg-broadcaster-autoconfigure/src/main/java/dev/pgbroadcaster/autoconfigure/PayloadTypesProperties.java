@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.pgbroadcaster.ChangeNotification;
-import dev.pgbroadcaster.PayloadDecoder;
 import dev.pgbroadcaster.PayloadReader;
+import dev.pgbroadcaster.payload.PayloadDecoder;
 
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;

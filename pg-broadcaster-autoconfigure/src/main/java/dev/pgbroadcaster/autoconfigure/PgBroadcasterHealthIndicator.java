@@ -1,6 +1,6 @@
 package dev.pgbroadcaster.autoconfigure;
 
-import dev.pgbroadcaster.BroadcasterHealth;
+import dev.pgbroadcaster.actuate.BroadcasterHealth;
 
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;

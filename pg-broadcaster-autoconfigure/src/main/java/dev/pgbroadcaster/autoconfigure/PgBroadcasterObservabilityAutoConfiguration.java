@@ -2,10 +2,10 @@ package dev.pgbroadcaster.autoconfigure;
 
 import javax.sql.DataSource;
 
-import dev.pgbroadcaster.BroadcasterHealth;
-import dev.pgbroadcaster.BroadcasterMetrics;
 import dev.pgbroadcaster.BroadcasterStatistics;
-import dev.pgbroadcaster.PgBroadcaster;
+import dev.pgbroadcaster.actuate.BroadcasterHealth;
+import dev.pgbroadcaster.actuate.BroadcasterMetrics;
+import dev.pgbroadcaster.core.PgBroadcaster;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

@@ -3,8 +3,8 @@ package dev.pgbroadcaster.autoconfigure;
 import dev.pgbroadcaster.BroadcasterConnectedEvent;
 import dev.pgbroadcaster.BroadcasterDisconnectedEvent;
 import dev.pgbroadcaster.ChangeNotification;
-import dev.pgbroadcaster.LowLatencySocketFactory;
-import dev.pgbroadcaster.TriggerInstaller;
+import dev.pgbroadcaster.listening.LowLatencySocketFactory;
+import dev.pgbroadcaster.trigger.TriggerInstaller;
 
 import org.springframework.aot.hint.BindingReflectionHintsRegistrar;
 import org.springframework.aot.hint.MemberCategory;

@@ -9,10 +9,11 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
-import dev.pgbroadcaster.ChannelNames;
-import dev.pgbroadcaster.PgBroadcaster;
-import dev.pgbroadcaster.TriggerInstaller;
-import dev.pgbroadcaster.TriggerInstaller.TableName;
+import dev.pgbroadcaster.core.PgBroadcaster;
+import dev.pgbroadcaster.listening.Preparation;
+import dev.pgbroadcaster.support.Identifiers;
+import dev.pgbroadcaster.trigger.TriggerInstaller;
+import dev.pgbroadcaster.trigger.TriggerInstaller.TableName;
 
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.dao.DataAccessException;
@@ -27,7 +28,7 @@ import org.springframework.transaction.TransactionException;
  * whether or not beans are initialized lazily; or, when the database cannot be reached then, as soon as it can,
  * before the listener announces its first connection.
  */
-final class TriggerInstallation implements PgBroadcaster.Preparation {
+final class TriggerInstallation implements Preparation {
 
     private final TriggerInstaller installer;
 
@@ -58,7 +59,7 @@ final class TriggerInstallation implements PgBroadcaster.Preparation {
             }
         }
         String channel = (triggers.getChannel() != null) ? triggers.getChannel() : channels.get(0);
-        String problem = ChannelNames.problem(channel);
+        String problem = Identifiers.problem(channel);
         if (problem != null) {
             throw new InvalidBroadcasterPropertyException("pg.broadcaster.triggers.channel", "'" + channel + "' " + problem);
         }

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.net.SocketFactory;
 
-import dev.pgbroadcaster.JdbcListenerConnectionFactory;
 import dev.pgbroadcaster.ListenerConnectionFactory;
+import dev.pgbroadcaster.listening.JdbcListenerConnectionFactory;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

@@ -3,8 +3,8 @@ package dev.pgbroadcaster.autoconfigure;
 import java.time.Duration;
 
 import dev.pgbroadcaster.Broadcaster;
-import dev.pgbroadcaster.BroadcasterMetrics;
 import dev.pgbroadcaster.ChangeNotification;
+import dev.pgbroadcaster.actuate.BroadcasterMetrics;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -3,7 +3,7 @@ package dev.pgbroadcaster.autoconfigure;
 import dev.pgbroadcaster.BroadcasterConnectedEvent;
 import dev.pgbroadcaster.BroadcasterDisconnectedEvent;
 import dev.pgbroadcaster.ChangeNotification;
-import dev.pgbroadcaster.LowLatencySocketFactory;
+import dev.pgbroadcaster.listening.LowLatencySocketFactory;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.aot.hint.ExecutableHint;

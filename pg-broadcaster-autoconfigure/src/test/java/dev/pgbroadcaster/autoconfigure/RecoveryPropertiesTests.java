@@ -2,9 +2,9 @@ package dev.pgbroadcaster.autoconfigure;
 
 import java.time.Duration;
 
-import dev.pgbroadcaster.PgBroadcaster;
-import dev.pgbroadcaster.RecoverySettings;
 import dev.pgbroadcaster.StartupFailures;
+import dev.pgbroadcaster.core.PgBroadcaster;
+import dev.pgbroadcaster.listening.RecoverySettings;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 

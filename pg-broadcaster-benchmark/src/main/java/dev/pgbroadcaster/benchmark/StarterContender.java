@@ -3,7 +3,7 @@ package dev.pgbroadcaster.benchmark;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.pgbroadcaster.PgBroadcaster;
+import dev.pgbroadcaster.core.PgBroadcaster;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;

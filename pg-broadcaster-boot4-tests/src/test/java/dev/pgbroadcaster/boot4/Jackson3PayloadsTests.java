@@ -4,10 +4,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import dev.pgbroadcaster.Jackson3Payloads;
 import dev.pgbroadcaster.PayloadReader;
 import dev.pgbroadcaster.PgNotifier;
 import dev.pgbroadcaster.autoconfigure.PgBroadcasterAutoConfiguration;
+import dev.pgbroadcaster.payload.Jackson3Payloads;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.PropertyNamingStrategies;

@@ -6,10 +6,10 @@ import java.util.concurrent.TimeUnit;
 
 import dev.pgbroadcaster.Broadcaster;
 import dev.pgbroadcaster.ChangeNotification;
-import dev.pgbroadcaster.Jackson3Payloads;
 import dev.pgbroadcaster.PayloadReader;
 import dev.pgbroadcaster.PgNotifier;
 import dev.pgbroadcaster.autoconfigure.PgBroadcasterAutoConfiguration;
+import dev.pgbroadcaster.payload.Jackson3Payloads;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 

@@ -1,0 +1,90 @@
+package dev.pgbroadcaster.core;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+import dev.pgbroadcaster.OverflowPolicy;
+import dev.pgbroadcaster.listening.RecoverySettings;
+import dev.pgbroadcaster.support.Identifiers;
+import dev.pgbroadcaster.support.InvalidSettingException;
+
+/**
+ * Everything a broadcaster is set up with, checked once, here: what it listens on, how it dispatches, how it keeps
+ * its connection up, and how long closing may take. A value out of range is refused with an
+ * {@link InvalidSettingException} that names the property setting it.
+ *
+ * @param channels the channels to LISTEN on, at least one, each a valid channel name; duplicates are dropped
+ * @param dispatch how notifications are handed to listeners and subscribers
+ * @param recovery how the listener connection is kept up
+ * @param shutdownTimeout how long closing may spend delivering what is queued
+ */
+public record BroadcasterSettings(List<String> channels, Dispatch dispatch, RecoverySettings recovery,
+        Duration shutdownTimeout) {
+
+    public BroadcasterSettings {
+        if (channels == null || channels.isEmpty()) {
+            throw new InvalidSettingException("pg.broadcaster.channel", "is not set: name the channel to LISTEN on (or "
+                    + "list several in pg.broadcaster.channels), or set pg.broadcaster.enabled=false");
+        }
+        for (int i = 0; i < channels.size(); i++) {
+            String problem = Identifiers.problem(channels.get(i));
+            if (problem != null) {
+                throw new InvalidSettingException("pg.broadcaster.channels", i, "'" + channels.get(i) + "' " + problem);
+            }
+        }
+        channels = List.copyOf(new LinkedHashSet<>(channels));
+        if (dispatch == null) {
+            dispatch = Dispatch.defaults();
+        }
+        if (recovery == null) {
+            recovery = RecoverySettings.defaults();
+        }
+        if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
+            throw new InvalidSettingException("pg.broadcaster.shutdown-timeout", "must be zero or more");
+        }
+    }
+
+    /**
+     * Returns settings for {@code channels} with every other setting at its default.
+     */
+    public static BroadcasterSettings of(List<String> channels) {
+        return new BroadcasterSettings(channels, Dispatch.defaults(), RecoverySettings.defaults(), Duration.ofSeconds(10));
+    }
+
+    /**
+     * How notifications are handed to the application.
+     *
+     * @param threads threads that publish events; 1 keeps the order in which notifications arrived
+     * @param queueCapacity notifications that may wait for a dispatch thread
+     * @param overflowPolicy what to do when a queue is full
+     * @param subscriberQueueCapacity notifications that may wait for each subscriber
+     */
+    public record Dispatch(int threads, int queueCapacity, OverflowPolicy overflowPolicy, int subscriberQueueCapacity) {
+
+        public Dispatch {
+            requireAtLeastOne("pg.broadcaster.dispatch.threads", threads);
+            requireAtLeastOne("pg.broadcaster.dispatch.queue-capacity", queueCapacity);
+            requireAtLeastOne("pg.broadcaster.dispatch.subscriber-queue-capacity", subscriberQueueCapacity);
+            if (overflowPolicy == null) {
+                throw new InvalidSettingException("pg.broadcaster.dispatch.overflow-policy",
+                        "must be one of block, drop-newest, drop-oldest");
+            }
+        }
+
+        /**
+         * Returns the defaults: one thread, 10,000 places, {@code block}, 1,000 places per subscriber.
+         */
+        public static Dispatch defaults() {
+            return new Dispatch(1, 10_000, OverflowPolicy.BLOCK, 1_000);
+        }
+
+        private static void requireAtLeastOne(String property, int value) {
+            if (value < 1) {
+                throw new InvalidSettingException(property, "must be at least 1, but is " + value);
+            }
+        }
+
+    }
+
+}
