@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -47,13 +48,16 @@ final class BoundedQueue<T> {
     private final ArrayDeque<Entry<T>> entries = new ArrayDeque<>();
 
     /** Droppable items queued: what counts against the capacity. */
-    private int counted;
+    // Changed under the lock but for releases, which need not take it (consumers release each item as it starts):
+    // a producer counts itself as waiting before it looks at the room, and a release looks for waiting producers
+    // after it changed the room, so between them one always sees the other.
+    private final AtomicInteger counted = new AtomicInteger();
 
-    /** Producers waiting for room. */
-    private int waiting;
+    /** Producers waiting for room; changed under the lock. */
+    private volatile int waiting;
 
     /** The fewest free places one of the waiting producers wants. */
-    private int wanted = Integer.MAX_VALUE;
+    private volatile int wanted = Integer.MAX_VALUE;
 
     private boolean accepting = true;
 
@@ -103,7 +107,7 @@ final class BoundedQueue<T> {
             if (!this.accepting) {
                 return List.copyOf(items.subList(next, items.size()));
             }
-            int room = this.capacity - this.counted;
+            int room = this.capacity - this.counted.get();
             if (room == 0) {
                 switch (this.policy) {
                     case BLOCK -> {
@@ -127,7 +131,7 @@ final class BoundedQueue<T> {
             for (int i = 0; i < fitting; i++) {
                 this.entries.addLast(new Entry<>(items.get(next++), true));
             }
-            this.counted += fitting;
+            this.counted.addAndGet(fitting);
             this.notEmpty.signal();
         }
         return List.of();
@@ -195,18 +199,21 @@ final class BoundedQueue<T> {
      * Gives back the places of {@code count} taken items that may be dropped, when places are not given back on taking.
      */
     void release(int count) {
-        this.lock.lock();
-        try {
-            freeLocked(count);
-        }
-        finally {
-            this.lock.unlock();
+        int free = this.capacity - this.counted.addAndGet(-count);
+        if (this.waiting > 0 && free >= this.wanted) {
+            this.lock.lock();
+            try {
+                this.roomFreed.signalAll();
+            }
+            finally {
+                this.lock.unlock();
+            }
         }
     }
 
     private void freeLocked(int count) {
-        this.counted -= count;
-        if (this.waiting > 0 && this.capacity - this.counted >= this.wanted) {
+        int free = this.capacity - this.counted.addAndGet(-count);
+        if (this.waiting > 0 && free >= this.wanted) {
             this.roomFreed.signalAll();
         }
     }
@@ -215,13 +222,7 @@ final class BoundedQueue<T> {
      * Returns how many more items that may be dropped fit without waiting or dropping.
      */
     int room() {
-        this.lock.lock();
-        try {
-            return this.capacity - this.counted;
-        }
-        finally {
-            this.lock.unlock();
-        }
+        return this.capacity - this.counted.get();
     }
 
     /**
@@ -259,7 +260,7 @@ final class BoundedQueue<T> {
             List<T> rest = new ArrayList<>(this.entries.size());
             this.entries.forEach((entry) -> rest.add(entry.item()));
             this.entries.clear();
-            this.counted = 0;
+            this.counted.set(0);
             this.roomFreed.signalAll();
             return rest;
         }
@@ -273,13 +274,7 @@ final class BoundedQueue<T> {
      * not yet released.
      */
     int size() {
-        this.lock.lock();
-        try {
-            return this.counted;
-        }
-        finally {
-            this.lock.unlock();
-        }
+        return this.counted.get();
     }
 
     /**
@@ -291,7 +286,7 @@ final class BoundedQueue<T> {
         this.wanted = Math.min(this.wanted, enough);
         this.waiting++;
         try {
-            while (this.accepting && this.capacity - this.counted < enough) {
+            while (this.accepting && this.capacity - this.counted.get() < enough) {
                 this.roomFreed.await(50, TimeUnit.MILLISECONDS);
             }
             return this.accepting;
@@ -314,7 +309,7 @@ final class BoundedQueue<T> {
             // Only items that count can be the reason the queue is full, so there is one.
             if (entry.counted()) {
                 oldestFirst.remove();
-                this.counted--;
+                this.counted.decrementAndGet();
                 return entry.item();
             }
         }

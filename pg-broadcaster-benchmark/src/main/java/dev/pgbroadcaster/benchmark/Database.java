@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
 
+import dev.pgbroadcaster.listening.LowLatencySocketFactory;
 import dev.pgbroadcaster.testsupport.EmbeddedPostgresServer;
 
 /**
@@ -56,7 +57,7 @@ final class Database implements AutoCloseable {
         }
         properties.setProperty("ApplicationName", applicationName);
         if (lowLatencySocket) {
-            properties.setProperty("socketFactory", "dev.pgbroadcaster.LowLatencySocketFactory");
+            properties.setProperty("socketFactory", LowLatencySocketFactory.class.getName());
         }
         return DriverManager.getConnection(this.url, properties);
     }
