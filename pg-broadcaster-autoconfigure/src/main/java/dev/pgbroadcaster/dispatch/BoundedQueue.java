@@ -241,16 +241,6 @@ final class BoundedQueue<T> {
         }
     }
 
-    boolean accepting() {
-        this.lock.lock();
-        try {
-            return this.accepting;
-        }
-        finally {
-            this.lock.unlock();
-        }
-    }
-
     /**
      * Removes and returns everything queued, in order.
      */

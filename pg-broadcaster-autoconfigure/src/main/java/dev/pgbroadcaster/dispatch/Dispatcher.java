@@ -107,13 +107,6 @@ public final class Dispatcher {
     }
 
     /**
-     * Returns whether it still takes notifications.
-     */
-    public boolean accepting() {
-        return this.lane.accepting();
-    }
-
-    /**
      * Stops taking notifications and delivers those queued until {@code deadline}.
      * @return how many notifications were left undelivered, each reported to the observer
      */

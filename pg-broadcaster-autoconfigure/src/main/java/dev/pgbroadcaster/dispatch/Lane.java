@@ -90,10 +90,6 @@ final class Lane {
         return this.queue.room();
     }
 
-    boolean accepting() {
-        return this.queue.accepting();
-    }
-
     /**
      * Stops taking items; those queued still run.
      */
