@@ -6,7 +6,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 import dev.pgbroadcaster.core.PgBroadcaster;
-import dev.pgbroadcaster.listening.JdbcListenerConnectionFactory;
 import dev.pgbroadcaster.support.Redaction;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;

@@ -9,7 +9,6 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
-import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.listening.Preparation;
 import dev.pgbroadcaster.support.Identifiers;
 import dev.pgbroadcaster.trigger.TriggerInstaller;

@@ -12,7 +12,6 @@ import dev.pgbroadcaster.BroadcasterConnectedEvent;
 import dev.pgbroadcaster.BroadcasterDisconnectedEvent;
 import dev.pgbroadcaster.BroadcasterObserver;
 import dev.pgbroadcaster.ListenerConnectionFactory;
-import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.support.DurationText;
 import dev.pgbroadcaster.support.Identifiers;
 import dev.pgbroadcaster.support.Redaction;
