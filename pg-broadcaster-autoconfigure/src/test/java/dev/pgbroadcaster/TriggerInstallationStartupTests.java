@@ -68,6 +68,7 @@ class TriggerInstallationStartupTests {
             server.start();
             server.execute("CREATE TABLE orders (id int)");
             server.stop();
+            long starting = System.nanoTime();
             new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(PgBroadcasterAutoConfiguration.class))
                 .withPropertyValues(server.datasourceProperties())
                 .withPropertyValues("pg.broadcaster.channel=" + this.channel, "pg.broadcaster.triggers.tables=orders",
@@ -84,7 +85,11 @@ class TriggerInstallationStartupTests {
                     assertThat(atConnect.triggers.get()).isNull();
 
                     server.start();
-                    assertThat(atConnect.connected.next().reconnect()).isFalse();
+                    BroadcasterConnectedEvent connected = atConnect.connected.next();
+                    assertThat(connected.reconnect()).isFalse();
+                    // Counted from startup, when it could not listen.
+                    assertThat(connected.downtime()).isPositive()
+                        .isLessThanOrEqualTo(java.time.Duration.ofNanos(System.nanoTime() - starting));
                     assertThat(atConnect.triggers.get()).isEqualTo(1);
                     assertThat(output.getOut()).contains("The database can be reached now: done, before listening, "
                             + "what was left to do at startup (install the triggers of pg.broadcaster.triggers.tables (orders))");

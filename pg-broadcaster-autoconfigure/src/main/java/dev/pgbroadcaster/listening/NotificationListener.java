@@ -90,6 +90,8 @@ public final class NotificationListener {
         this.recovery = recovery;
         this.backOff = new ReconnectBackOff(recovery);
         this.observer = observer;
+        // Not listening yet: the first connected event counts its downtime from here when startup could not connect.
+        this.downSince = System.nanoTime();
     }
 
     /**
