@@ -19,26 +19,17 @@ class BackendTerminationFaultTests {
 
     @Test
     void deliveryResumesAfterEveryTerminationAndNothingCommittedWhileConnectedIsLostOrDuplicated() {
-        Broadcasting.application(this.channel)
+        FaultScenario.application(this.channel)
             .withPropertyValues("pg.broadcaster.application-name=" + this.applicationName,
                     "pg.broadcaster.reconnect.initial-delay=50ms", "pg.broadcaster.reconnect.max-delay=1s")
-            .withUserConfiguration(DeliveryRecorder.class)
             .run((context) -> {
-                DeliveryRecorder recorder = context.getBean(DeliveryRecorder.class);
-                DeliveryAudit audit = new DeliveryAudit(
-                        NumberedSender.toTestDatabase(this.channel), recorder);
-                for (int i = 0; i < FAULTS; i++) {
-                    audit.letFlow(50);
-                    long injected = audit.faultInjected();
-                    assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
-                    audit.recovered(injected);
-                }
-                audit.letFlow(50);
-                DeliveryAudit.Result result = audit.finish();
+                FaultScenario scenario = FaultScenario.in(context).sendingToTestDatabase(this.channel);
+                DeliveryAudit.Result result = scenario.injectAndFinish(FAULTS, 50,
+                        () -> assertThat(ListenerSessions.terminate(this.applicationName)).isTrue());
                 result.assertExactlyOnceWhileConnected();
-                assertThat(recorder.disconnected()).hasSize(FAULTS);
-                assertThat(context.getBean(BroadcasterStatistics.class).reconnects()).isEqualTo(FAULTS);
-                ReliabilityFigures.fault(1, "Listener session ended by the server (`pg_terminate_backend`), "
+                assertThat(scenario.recorder().arrivals(BroadcasterDisconnectedEvent.class)).hasSize(FAULTS);
+                assertThat(scenario.statistics().reconnects()).isEqualTo(FAULTS);
+                FaultScenario.record(1, "Listener session ended by the server (`pg_terminate_backend`), "
                         + FAULTS + " times while notifications flow", "the termination", result,
                         "the lost ones were sent during the reconnects");
             });

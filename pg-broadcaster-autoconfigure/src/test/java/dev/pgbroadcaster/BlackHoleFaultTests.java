@@ -26,27 +26,17 @@ class BlackHoleFaultTests {
 
     @Test
     void aSilentlyDeadConnectionIsNoticedWithinTheLivenessBoundAndReplaced() {
-        Broadcasting.application(this.channel)
+        FaultScenario.application(this.channel)
             .withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl(), "pg.broadcaster.liveness.interval=1s",
                     "pg.broadcaster.liveness.timeout=2s", "pg.broadcaster.reconnect.initial-delay=50ms",
                     "pg.broadcaster.reconnect.max-delay=1s")
-            .withUserConfiguration(DeliveryRecorder.class)
             .run((context) -> {
-                DeliveryRecorder recorder = context.getBean(DeliveryRecorder.class);
-                DeliveryAudit audit = new DeliveryAudit(
-                        NumberedSender.toTestDatabase(this.channel), recorder);
-                for (int i = 0; i < FAULTS; i++) {
-                    audit.letFlow(50);
-                    long injected = audit.faultInjected();
-                    this.proxy.blackHoleOpenConnections();
-                    audit.recovered(injected);
-                }
-                audit.letFlow(50);
-                DeliveryAudit.Result result = audit.finish();
+                FaultScenario scenario = FaultScenario.in(context).sendingToTestDatabase(this.channel);
+                DeliveryAudit.Result result = scenario.injectAndFinish(FAULTS, 50, this.proxy::blackHoleOpenConnections);
                 result.assertExactlyOnceWhileConnected();
-                assertThat(recorder.disconnected()).hasSize(FAULTS)
+                assertThat(scenario.recorder().arrivals(BroadcasterDisconnectedEvent.class)).hasSize(FAULTS)
                     .allSatisfy((lost) -> assertThat(lost.event().cause()).hasMessageContaining("liveness check"));
-                ReliabilityFigures.fault(3, "Network black hole on the listener connection (packets dropped both ways, "
+                FaultScenario.record(3, "Network black hole on the listener connection (packets dropped both ways, "
                         + "no FIN, no RST), " + FAULTS + " times while notifications flow; liveness interval 1 s, timeout 2 s",
                         "the black hole", result, "the lost ones were sent while the dead connection went unnoticed, up to "
                                 + "interval + timeout = 3 s each time");

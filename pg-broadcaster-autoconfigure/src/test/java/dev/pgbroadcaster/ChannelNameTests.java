@@ -42,12 +42,12 @@ class ChannelNameTests {
         String third = Broadcasting.channel();
         Broadcasting.application(first)
             .withPropertyValues("pg.broadcaster.channels[0]=" + second, "pg.broadcaster.channels[1]=" + third)
-            .withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 send(first, change("one", "INSERT"));
                 send(second, change("two", "INSERT"));
                 send(third, change("three", "INSERT"));
-                assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next(3))
+                assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class, 3))
                     .containsExactly(change("one", "INSERT"), change("two", "INSERT"), change("three", "INSERT"));
             });
     }
@@ -70,7 +70,7 @@ class ChannelNameTests {
             // Set as a property source, not as "key=value" text, which would trim the padded name.
             .withInitializer((context) -> context.getEnvironment().getPropertySources()
                 .addFirst(new MapPropertySource("hostile-channel-names", properties)))
-            .withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 assertThat(context).hasNotFailed();
                 List<ChangeNotification> sent = new ArrayList<>();
@@ -79,7 +79,7 @@ class ChannelNameTests {
                     send(names.get(i), notification);
                     sent.add(notification);
                 }
-                assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next(names.size()))
+                assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class, names.size()))
                     .isEqualTo(sent);
             });
         ReliabilityFigures.hostileChannelNames(names.size(), TOO_LONG.size());
@@ -120,11 +120,11 @@ class ChannelNameTests {
 
     private static void assertDelivered(String channel) {
         assertThat(Identifiers.problem(channel)).isNull();
-        Broadcasting.application(channel).withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+        Broadcasting.application(channel).withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 assertThat(context).hasNotFailed();
                 send(channel, change("orders", "INSERT"));
-                assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next())
+                assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class))
                     .isEqualTo(change("orders", "INSERT"));
             });
     }

@@ -1,9 +1,7 @@
 package dev.pgbroadcaster;
 
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.pgbroadcaster.testsupport.TestDatabase;
@@ -12,8 +10,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.context.event.EventListener;
 
 import static dev.pgbroadcaster.Broadcasting.change;
 import static dev.pgbroadcaster.Broadcasting.send;
@@ -32,38 +28,38 @@ class ConnectionEventTests {
 
     @Test
     void theFirstConnectionIsAnnouncedBeforeAnyNotification() {
-        application().withUserConfiguration(ConnectionEventCollector.class).run((context) -> {
-            ConnectionEventCollector collector = context.getBean(ConnectionEventCollector.class);
+        application().withUserConfiguration(EventRecorder.class).run((context) -> {
+            EventRecorder events = context.getBean(EventRecorder.class);
             send(this.channel, change("first", "INSERT"));
-            BroadcasterConnectedEvent connected = collector.next(BroadcasterConnectedEvent.class);
+            BroadcasterConnectedEvent connected = events.nextInOrder(BroadcasterConnectedEvent.class);
             assertThat(connected.reconnect()).isFalse();
             assertThat(connected.downtime()).isZero();
             assertThat(connected.channels()).containsExactly(this.channel);
             assertThat(connected.connectedAt()).isNotNull();
-            assertThat(collector.next(ChangeNotification.class)).isEqualTo(change("first", "INSERT"));
+            assertThat(events.nextInOrder(ChangeNotification.class)).isEqualTo(change("first", "INSERT"));
         });
     }
 
     @Test
     void aLostConnectionIsAnnouncedWithItsCauseThenTheReconnectWithItsDowntime() {
-        application().withUserConfiguration(ConnectionEventCollector.class).run((context) -> {
-            ConnectionEventCollector collector = context.getBean(ConnectionEventCollector.class);
-            collector.next(BroadcasterConnectedEvent.class);
+        application().withUserConfiguration(EventRecorder.class).run((context) -> {
+            EventRecorder events = context.getBean(EventRecorder.class);
+            events.nextInOrder(BroadcasterConnectedEvent.class);
             assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
 
-            BroadcasterDisconnectedEvent lost = collector.next(BroadcasterDisconnectedEvent.class);
+            BroadcasterDisconnectedEvent lost = events.nextInOrder(BroadcasterDisconnectedEvent.class);
             assertThat(lost.reconnecting()).isTrue();
             assertThat(lost.channels()).containsExactly(this.channel);
             assertThat(lost.cause()).isInstanceOf(SQLException.class);
             // 57P01: terminating connection due to administrator command.
             assertThat(((SQLException) lost.cause()).getSQLState()).isEqualTo("57P01");
 
-            BroadcasterConnectedEvent back = collector.next(BroadcasterConnectedEvent.class);
+            BroadcasterConnectedEvent back = events.nextInOrder(BroadcasterConnectedEvent.class);
             assertThat(back.reconnect()).isTrue();
             assertThat(back.downtime()).isPositive();
             assertThat(back.connectedAt()).isAfterOrEqualTo(lost.disconnectedAt());
             send(this.channel, change("after", "INSERT"));
-            assertThat(collector.next(ChangeNotification.class)).isEqualTo(change("after", "INSERT"));
+            assertThat(events.nextInOrder(ChangeNotification.class)).isEqualTo(change("after", "INSERT"));
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
             assertThat(statistics.reconnects()).isEqualTo(1);
             assertThat(statistics.connected()).isTrue();
@@ -72,12 +68,18 @@ class ConnectionEventTests {
 
     @Test
     void listenIsIssuedBeforeTheConnectedEventSoWhatAResyncListenerSendsArrives() {
-        application().withUserConfiguration(NotifiesOnConnect.class).run((context) -> {
-            NotifiesOnConnect resync = context.getBean(NotifiesOnConnect.class);
-            assertThat(resync.received.next()).isEqualTo(change("sent-on-connect-1", "INSERT"));
-            assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
-            assertThat(resync.received.next()).isEqualTo(change("sent-on-connect-2", "INSERT"));
-        });
+        AtomicInteger connections = new AtomicInteger();
+        // What a resync does: work that reads or writes the database, right when the listener is back.
+        EventRecorder.OnConnect resync = (event) -> TestDatabase.get()
+            .notify(event.channels().get(0), change("sent-on-connect-" + connections.incrementAndGet(), "INSERT").toString());
+        application().withBean(EventRecorder.OnConnect.class, () -> resync)
+            .withUserConfiguration(EventRecorder.class)
+            .run((context) -> {
+                EventRecorder received = context.getBean(EventRecorder.class);
+                assertThat(received.next(ChangeNotification.class)).isEqualTo(change("sent-on-connect-1", "INSERT"));
+                assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
+                assertThat(received.next(ChangeNotification.class)).isEqualTo(change("sent-on-connect-2", "INSERT"));
+            });
     }
 
     @ParameterizedTest
@@ -85,13 +87,13 @@ class ConnectionEventTests {
     void noOverflowPolicyDropsAConnectionEventNorHoldsUpTheListenerForIt(String policy) {
         application().withPropertyValues("pg.broadcaster.dispatch.queue-capacity=2",
                 "pg.broadcaster.dispatch.overflow-policy=" + policy)
-            .withUserConfiguration(HeldCollector.class)
+            .withUserConfiguration(EventRecorder.HoldingFirstNotification.class)
             .run((context) -> {
-                HeldCollector held = context.getBean(HeldCollector.class);
+                EventRecorder.HoldingFirstNotification held = context.getBean(EventRecorder.HoldingFirstNotification.class);
                 BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
                 await().atMost(Inbox.DEADLINE).until(statistics::connected);
                 send(this.channel, change("held", "INSERT"));
-                SubscriptionTests.awaitQuietly(held.entered);
+                held.awaitHeld();
                 for (int i = 0; i < 5; i++) {
                     send(this.channel, change("t" + i, "INSERT"));
                 }
@@ -102,10 +104,10 @@ class ConnectionEventTests {
                 await().atMost(Inbox.DEADLINE).until(() -> statistics.reconnects() == 1);
                 send(this.channel, change("after", "INSERT"));
                 await().atMost(Inbox.DEADLINE).until(() -> statistics.received() == 7);
-                held.release.countDown();
+                held.release();
 
-                List<Object> published = held.events
-                    .upToFirst((event) -> event instanceof BroadcasterConnectedEvent connected && connected.reconnect());
+                List<Object> published = held
+                    .inOrderUpToFirst((event) -> event instanceof BroadcasterConnectedEvent connected && connected.reconnect());
                 assertThat(published).filteredOn(BroadcasterConnectedEvent.class::isInstance).hasSize(2);
                 assertThat(published.get(published.size() - 2)).isInstanceOf(BroadcasterDisconnectedEvent.class);
                 await().atMost(Inbox.DEADLINE)
@@ -118,57 +120,6 @@ class ConnectionEventTests {
         return Broadcasting.application(this.channel)
             .withPropertyValues("pg.broadcaster.application-name=" + this.applicationName,
                     "pg.broadcaster.reconnect.initial-delay=50ms");
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class NotifiesOnConnect {
-
-        final Inbox<ChangeNotification> received = new Inbox<>();
-
-        private final AtomicInteger connections = new AtomicInteger();
-
-        private final List<String> channels = new ArrayList<>();
-
-        @EventListener
-        void on(BroadcasterConnectedEvent event) throws SQLException {
-            // What a resync does: work that reads or writes the database, right when the listener is back.
-            TestDatabase.get().notify(event.channels().get(0),
-                    change("sent-on-connect-" + this.connections.incrementAndGet(), "INSERT").toString());
-        }
-
-        @EventListener
-        void on(ChangeNotification notification) {
-            this.received.add(notification);
-        }
-
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class HeldCollector {
-
-        final CountDownLatch entered = new CountDownLatch(1);
-
-        final CountDownLatch release = new CountDownLatch(1);
-
-        final Inbox<Object> events = new Inbox<>();
-
-        @EventListener
-        void on(ChangeNotification notification) throws InterruptedException {
-            this.entered.countDown();
-            this.release.await();
-            this.events.add(notification);
-        }
-
-        @EventListener
-        void on(BroadcasterConnectedEvent event) {
-            this.events.add(event);
-        }
-
-        @EventListener
-        void on(BroadcasterDisconnectedEvent event) {
-            this.events.add(event);
-        }
-
     }
 
 }

@@ -34,22 +34,21 @@ class DatabaseDownAtStartupFaultTests {
                 assertThat(output.getOut()).contains("pg-broadcaster could not LISTEN on [" + this.channel + "] through "
                         + server.jdbcUrl()).contains("keeps trying in the background", "pg.broadcaster.fail-fast=true");
 
-                DeliveryRecorder recorder = context.getBean(DeliveryRecorder.class);
+                FaultScenario scenario = FaultScenario.in(context);
                 long starting = System.nanoTime();
                 server.start();
                 Duration serverStart = Duration.ofNanos(System.nanoTime() - starting);
-                DeliveryRecorder.Timed<BroadcasterConnectedEvent> connected = recorder.awaitConnectedAfter(starting);
+                EventRecorder.Arrival<BroadcasterConnectedEvent> connected = scenario.recorder().awaitConnectedAfter(starting);
                 assertThat(connected.event().reconnect()).isFalse();
                 assertThat(connected.event().downtime()).isPositive();
                 assertThat(context.getBean(BroadcasterStatistics.class).connected()).isTrue();
 
-                DeliveryAudit audit = new DeliveryAudit(new NumberedSender(server.jdbcUrl(), server.username(), "", this.channel),
-                        recorder);
-                audit.letFlow(200);
-                DeliveryAudit.Result result = audit.finish();
+                DeliveryAudit.Result result = scenario
+                    .sending(new NumberedSender(server.jdbcUrl(), server.username(), "", this.channel))
+                    .finishAfter(200);
                 result.assertExactlyOnceWhileConnected();
                 assertThat(result.lost()).isZero();
-                ReliabilityFigures.fault(4, "Database down when the application starts, started once the application "
+                FaultScenario.record(4, "Database down when the application starts, started once the application "
                         + "is up", "starting the server (its own start, initdb included, took " + serverStart.toMillis() + " ms)",
                         1, 1, List.of(Duration.ofNanos(connected.nanos() - starting)),
                         result.sent(), result.delivered(), result.lost(), result.duplicates(), "");
@@ -74,11 +73,12 @@ class DatabaseDownAtStartupFaultTests {
     }
 
     private ApplicationContextRunner application(RestartablePostgresServer server) {
-        return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(PgBroadcasterAutoConfiguration.class))
+        return FaultScenario
+            .application(new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PgBroadcasterAutoConfiguration.class)))
             .withPropertyValues(server.datasourceProperties())
             .withPropertyValues("pg.broadcaster.channel=" + this.channel, "pg.broadcaster.reconnect.initial-delay=50ms",
-                    "pg.broadcaster.reconnect.max-delay=1s")
-            .withUserConfiguration(DeliveryRecorder.class);
+                    "pg.broadcaster.reconnect.max-delay=1s");
     }
 
 }

@@ -28,7 +28,7 @@ final class DeliveryAudit {
 
     private final NumberedSender sender;
 
-    private final DeliveryRecorder recorder;
+    private final EventRecorder recorder;
 
     private final List<Long> stretchEnds = new ArrayList<>();
 
@@ -36,7 +36,7 @@ final class DeliveryAudit {
 
     private final List<Duration> recoveries = new ArrayList<>();
 
-    DeliveryAudit(NumberedSender sender, DeliveryRecorder recorder) {
+    DeliveryAudit(NumberedSender sender, EventRecorder recorder) {
         this.sender = sender;
         this.recorder = recorder;
     }
@@ -55,7 +55,7 @@ final class DeliveryAudit {
      */
     long faultInjected() {
         long end = this.sender.lastConfirmed();
-        this.recorder.awaitArrivalOf(end);
+        this.recorder.awaitNumber(end);
         this.stretchEnds.add(end);
         long now = System.nanoTime();
         this.faults.add(now);
@@ -65,8 +65,8 @@ final class DeliveryAudit {
     /**
      * Waits for the listener to be back after the last fault, and records how long it took from {@code since}.
      */
-    DeliveryRecorder.Timed<BroadcasterConnectedEvent> recovered(long since) {
-        DeliveryRecorder.Timed<BroadcasterConnectedEvent> back = this.recorder.awaitConnectedAfter(this.faults.get(this.faults.size() - 1));
+    EventRecorder.Arrival<BroadcasterConnectedEvent> recovered(long since) {
+        EventRecorder.Arrival<BroadcasterConnectedEvent> back = this.recorder.awaitConnectedAfter(this.faults.get(this.faults.size() - 1));
         this.recoveries.add(Duration.ofNanos(back.nanos() - since));
         return back;
     }
@@ -81,15 +81,15 @@ final class DeliveryAudit {
     Result finish() throws InterruptedException {
         this.sender.close();
         long end = this.sender.lastConfirmed();
-        this.recorder.awaitArrivalOf(end);
+        this.recorder.awaitNumber(end);
         this.stretchEnds.add(end);
         return audit();
     }
 
     private Result audit() {
         Map<Long, Long> confirmedAt = this.sender.confirmedAt();
-        List<Long> arrivals = this.recorder.arrivals();
-        List<DeliveryRecorder.Timed<BroadcasterConnectedEvent>> connected = this.recorder.connected();
+        List<Long> arrivals = this.recorder.numbers();
+        List<EventRecorder.Arrival<BroadcasterConnectedEvent>> connected = this.recorder.arrivals(BroadcasterConnectedEvent.class);
         Set<Long> seen = new HashSet<>();
         long duplicates = 0;
         long outOfOrder = 0;
@@ -132,8 +132,8 @@ final class DeliveryAudit {
                 missedWhileConnected);
     }
 
-    private static long connectedAfter(List<DeliveryRecorder.Timed<BroadcasterConnectedEvent>> connected, long after) {
-        for (DeliveryRecorder.Timed<BroadcasterConnectedEvent> each : connected) {
+    private static long connectedAfter(List<EventRecorder.Arrival<BroadcasterConnectedEvent>> connected, long after) {
+        for (EventRecorder.Arrival<BroadcasterConnectedEvent> each : connected) {
             if (after == Long.MIN_VALUE || each.nanos() - after > 0) {
                 return each.nanos();
             }

@@ -73,7 +73,7 @@ class DeliveryProbeTests {
         Broadcasting.application(this.channel)
             .withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl(), "pg.broadcaster.liveness.timeout=1s",
                     "pg.broadcaster.application-name=" + applicationName, "pg.broadcaster.reconnect.initial-delay=10ms")
-            .withUserConfiguration(ConnectionEventCollector.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
                 await().atMost(Inbox.DEADLINE).until(() -> statistics.deliveryCheck() == BroadcasterStatistics.DeliveryCheck.FAILED);
@@ -89,7 +89,7 @@ class DeliveryProbeTests {
     @Test
     void whenTheProbeCannotBeSentTheCheckDidNotRunAndListeningGoesOn(CapturedOutput output) {
         Broadcasting.application(this.channel)
-            .withUserConfiguration(FirstConnectionOnly.class, ConnectionEventCollector.class)
+            .withUserConfiguration(FirstConnectionOnly.class, EventRecorder.class)
             .run((context) -> {
                 await().atMost(Inbox.DEADLINE).until(() -> output.getOut().contains(NOT_RUN));
                 String warning = output.getOut().lines().filter((line) -> line.contains(NOT_RUN)).findFirst().orElseThrow();
@@ -99,10 +99,10 @@ class DeliveryProbeTests {
                 BroadcasterHealth.Report report = health(context).report();
                 assertThat(report.status()).isEqualTo("UP");
                 assertThat((String) report.details().get("deliveryCheck")).startsWith("not run");
-                ConnectionEventCollector collector = context.getBean(ConnectionEventCollector.class);
-                collector.next(BroadcasterConnectedEvent.class);
+                EventRecorder events = context.getBean(EventRecorder.class);
+                events.nextInOrder(BroadcasterConnectedEvent.class);
                 send(this.channel, change("still", "INSERT"));
-                assertThat(collector.next(ChangeNotification.class)).isEqualTo(change("still", "INSERT"));
+                assertThat(events.nextInOrder(ChangeNotification.class)).isEqualTo(change("still", "INSERT"));
                 assertThat(statistics.connected()).isTrue();
                 assertThat(statistics.reconnects()).isZero();
             });
@@ -113,19 +113,19 @@ class DeliveryProbeTests {
     void onADirectConnectionTheProbeReachesNoListenerAndNoCounter(CapturedOutput output) {
         Broadcasting.application(this.channel)
             .withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl())
-            .withUserConfiguration(ConnectionEventCollector.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
-                ConnectionEventCollector collector = context.getBean(ConnectionEventCollector.class);
-                collector.next(BroadcasterConnectedEvent.class);
+                EventRecorder events = context.getBean(EventRecorder.class);
+                events.nextInOrder(BroadcasterConnectedEvent.class);
                 // The probe went through first, so the listener reads it before what the test sends.
                 await().atMost(Inbox.DEADLINE).until(() -> this.proxy.notificationsForwarded() == 1);
                 send(this.channel, change("only", "INSERT"));
-                assertThat(collector.next(ChangeNotification.class)).isEqualTo(change("only", "INSERT"));
+                assertThat(events.nextInOrder(ChangeNotification.class)).isEqualTo(change("only", "INSERT"));
                 BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
                 assertThat(statistics.received()).isEqualTo(1);
                 assertThat(statistics.invalid()).isZero();
                 assertThat(this.proxy.notificationsForwarded()).isEqualTo(2);
-                assertThat(collector.events.isEmpty()).isTrue();
+                assertThat(events.hasNoMoreInOrder()).isTrue();
                 assertThat(statistics.deliveryCheck()).isEqualTo(BroadcasterStatistics.DeliveryCheck.PASSED);
             });
         assertThat(output.getOut()).doesNotContain(WARNING);

@@ -22,19 +22,19 @@ public class EventListenerDeliveryTests {
 
     @Test
     void notificationReachesAnEventListener() {
-        Broadcasting.application(this.channel).withUserConfiguration(Collecting.class).run((context) -> {
+        Broadcasting.application(this.channel).withUserConfiguration(EventRecorder.class).run((context) -> {
             send(this.channel, "{\"schema\":\"public\",\"table\":\"orders\",\"action\":\"INSERT\"}");
-            assertThat(context.getBean(Collecting.class).inbox.next()).isEqualTo(change("orders", "INSERT"));
+            assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class)).isEqualTo(change("orders", "INSERT"));
         });
     }
 
     @Test
     void notificationsArriveInTheOrderTheyWereSent() {
-        Broadcasting.application(this.channel).withUserConfiguration(Collecting.class).run((context) -> {
+        Broadcasting.application(this.channel).withUserConfiguration(EventRecorder.class).run((context) -> {
             List<ChangeNotification> sent = List.of(change("a", "INSERT"), change("b", "UPDATE"), change("c", "DELETE"),
                     change("d", "TRUNCATE"), change("e", "INSERT"));
             sent.forEach((notification) -> send(this.channel, notification));
-            assertThat(context.getBean(Collecting.class).inbox.next(sent.size())).isEqualTo(sent);
+            assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class, sent.size())).isEqualTo(sent);
         });
     }
 
@@ -53,10 +53,10 @@ public class EventListenerDeliveryTests {
 
     @Test
     void aListenerThatThrowsHarmsNeitherOtherListenersNorLaterNotifications() {
-        Broadcasting.application(this.channel).withUserConfiguration(OneThrows.class).run((context) -> {
+        Broadcasting.application(this.channel).withUserConfiguration(OneThrows.class, EventRecorder.class).run((context) -> {
             List<ChangeNotification> sent = List.of(change("a", "INSERT"), change("b", "INSERT"), change("c", "INSERT"));
             sent.forEach((notification) -> send(this.channel, notification));
-            assertThat(context.getBean(OneThrows.class).inbox.next(3)).isEqualTo(sent);
+            assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class, 3)).isEqualTo(sent);
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
             // Counted once publishing returns, just after the last listener handed the notification over.
             await().atMost(Inbox.DEADLINE).until(() -> statistics.published() == 3);
@@ -79,6 +79,10 @@ public class EventListenerDeliveryTests {
         });
     }
 
+    /**
+     * Not the {@link EventRecorder}: what is tested here is which kinds of listener method a notification
+     * reaches (the application event, a supertype, an {@link ApplicationListener}) and which it must not.
+     */
     @Configuration(proxyBeanMethods = false)
     static class GenericListeners {
 
@@ -123,18 +127,10 @@ public class EventListenerDeliveryTests {
 
     }
 
-    @Configuration(proxyBeanMethods = false)
-    public static class Collecting {
-
-        public final Inbox<ChangeNotification> inbox = new Inbox<>();
-
-        @EventListener
-        void on(ChangeNotification notification) {
-            this.inbox.add(notification);
-        }
-
-    }
-
+    /**
+     * Not the {@link EventRecorder}: what is tested here is the order of several listener methods and a
+     * condition on one of them.
+     */
     @Configuration(proxyBeanMethods = false)
     static class OrderedAndConditional {
 
@@ -162,21 +158,16 @@ public class EventListenerDeliveryTests {
 
     }
 
+    /**
+     * A listener that throws, ordered before the {@link EventRecorder}, which runs last.
+     */
     @Configuration(proxyBeanMethods = false)
     static class OneThrows {
-
-        final Inbox<ChangeNotification> inbox = new Inbox<>();
 
         @EventListener
         @Order(1)
         void fails(ChangeNotification notification) {
             throw new IllegalStateException("listener failure on purpose");
-        }
-
-        @EventListener
-        @Order(2)
-        void collects(ChangeNotification notification) {
-            this.inbox.add(notification);
         }
 
     }

@@ -33,7 +33,7 @@ class InvalidPayloadTests {
             .as(hostile.description()).isLessThanOrEqualTo(HostilePayloads.MAX_BYTES));
         assertThat(corpus).filteredOn((hostile) -> HostilePayloads.bytes(hostile.payload()) == HostilePayloads.MAX_BYTES)
             .hasSizeGreaterThanOrEqualTo(6);
-        Broadcasting.application(this.channel).withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+        Broadcasting.application(this.channel).withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 List<ChangeNotification> expected = new ArrayList<>();
                 try (Connection connection = TestDatabase.get().connect();
@@ -52,8 +52,8 @@ class InvalidPayloadTests {
                     notify(notify, last.toString());
                     expected.add(last);
 
-                    Inbox<ChangeNotification> inbox = context.getBean(EventListenerDeliveryTests.Collecting.class).inbox;
-                    assertThat(inbox.upTo(last)).isEqualTo(expected);
+                    EventRecorder recorder = context.getBean(EventRecorder.class);
+                    assertThat(recorder.upTo(ChangeNotification.class, last)).isEqualTo(expected);
                 }
                 BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
                 int invalid = (int) corpus.stream().filter((hostile) -> !hostile.valid()).count();
@@ -75,11 +75,11 @@ class InvalidPayloadTests {
 
     @Test
     void unknownFieldsAreIgnored() {
-        Broadcasting.application(this.channel).withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+        Broadcasting.application(this.channel).withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 send(this.channel, "{\"id\":7,\"schema\":\"sales\",\"table\":\"orders\",\"action\":\"UPDATE\","
                         + "\"old\":{\"nested\":[1,2,3]},\"at\":\"2026-11-24T10:00:00Z\"}");
-                assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next())
+                assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class))
                     .isEqualTo(new ChangeNotification("sales", "orders", "UPDATE"));
                 assertThat(context.getBean(BroadcasterStatistics.class).invalid()).isZero();
             });
@@ -89,7 +89,7 @@ class InvalidPayloadTests {
     void eachChannelWarnsOfItsOwnFirstBadPayloadAndThrottlesOnlyItsOwn(CapturedOutput output) {
         String other = Broadcasting.channel();
         Broadcasting.application(this.channel).withPropertyValues("pg.broadcaster.channels[0]=" + other)
-            .withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 send(this.channel, "not json, on the first channel");
                 send(other, "not json, on the second channel");
@@ -102,8 +102,8 @@ class InvalidPayloadTests {
                 ChangeNotification after = change("after", "INSERT");
                 send(this.channel, after);
                 // The listener thread logs a bad payload before it hands over the next notification on the channel.
-                Inbox<ChangeNotification> inbox = context.getBean(EventListenerDeliveryTests.Collecting.class).inbox;
-                assertThat(inbox.upTo(after)).containsExactly(after);
+                EventRecorder recorder = context.getBean(EventRecorder.class);
+                assertThat(recorder.upTo(ChangeNotification.class, after)).containsExactly(after);
                 assertThat(context.getBean(BroadcasterStatistics.class).invalid()).isEqualTo(3);
                 assertThat(warnings(output, this.channel)).hasSize(1);
                 assertThat(warnings(output, other)).hasSize(1);

@@ -40,18 +40,18 @@ class LastingConnectionFailureTests {
                     .withPropertyValues("pg.broadcaster.url=" + server.jdbcUrl(), "pg.broadcaster.username=app",
                             "pg.broadcaster.password=not-the-right-one", "pg.broadcaster.reconnect.initial-delay=20ms",
                             "pg.broadcaster.reconnect.max-delay=100ms")
-                    .withUserConfiguration(ConnectionEventCollector.class)
+                    .withUserConfiguration(EventRecorder.class)
                     .run((context) -> {
                         assertThat(context).hasNotFailed();
-                        ConnectionEventCollector events = context.getBean(ConnectionEventCollector.class);
-                        BroadcasterDisconnectedEvent notListening = events.next(BroadcasterDisconnectedEvent.class);
+                        EventRecorder events = context.getBean(EventRecorder.class);
+                        BroadcasterDisconnectedEvent notListening = events.nextInOrder(BroadcasterDisconnectedEvent.class);
                         assertThat(notListening.reconnecting()).isTrue();
                         assertThat(((SQLException) notListening.cause()).getSQLState()).isEqualTo("28P01");
 
                         // Further attempts fail the same way, and are logged at debug level only.
                         await().atMost(Inbox.DEADLINE).until(() -> output.getOut().contains("Connection attempt 4 to"));
                         server.execute("ALTER ROLE app PASSWORD 'not-the-right-one'");
-                        BroadcasterConnectedEvent connected = events.next(BroadcasterConnectedEvent.class);
+                        BroadcasterConnectedEvent connected = events.nextInOrder(BroadcasterConnectedEvent.class);
                         assertThat(connected.reconnect()).isFalse();
                         assertThat(context.getBean(BroadcasterStatistics.class).connected()).isTrue();
                     });
@@ -74,11 +74,11 @@ class LastingConnectionFailureTests {
         Broadcasting.application(this.channel)
             .withPropertyValues("pg.broadcaster.url=" + url, "pg.broadcaster.reconnect.initial-delay=20ms",
                     "pg.broadcaster.reconnect.max-delay=100ms")
-            .withUserConfiguration(ConnectionEventCollector.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 assertThat(context).hasNotFailed();
-                BroadcasterDisconnectedEvent notListening = context.getBean(ConnectionEventCollector.class)
-                    .next(BroadcasterDisconnectedEvent.class);
+                BroadcasterDisconnectedEvent notListening = context.getBean(EventRecorder.class)
+                    .nextInOrder(BroadcasterDisconnectedEvent.class);
                 assertThat(((SQLException) notListening.cause()).getSQLState()).isEqualTo("3D000");
                 assertThat(output.getOut()).contains("ERROR")
                     .contains("the database does not exist: check the database name in pg.broadcaster.url");

@@ -50,12 +50,12 @@ class ListenerStopTests {
     @Test
     void closingDuringAReconnectWaitReturnsPromptly() {
         application().withPropertyValues("pg.broadcaster.reconnect.initial-delay=10m", "pg.broadcaster.reconnect.max-delay=10m")
-            .withUserConfiguration(ConnectionEventCollector.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
-                ConnectionEventCollector collector = context.getBean(ConnectionEventCollector.class);
-                collector.next(BroadcasterConnectedEvent.class);
+                EventRecorder events = context.getBean(EventRecorder.class);
+                events.nextInOrder(BroadcasterConnectedEvent.class);
                 assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
-                collector.next(BroadcasterDisconnectedEvent.class);
+                events.nextInOrder(BroadcasterDisconnectedEvent.class);
                 closeWithinDeadline(context);
                 assertNothingLeftBehind();
             });
@@ -82,12 +82,12 @@ class ListenerStopTests {
         this.proxy = LoopbackProxy.to(TestDatabase.get().jdbcUrl());
         application().withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl(),
                 "pg.broadcaster.liveness.interval=100ms", "pg.broadcaster.liveness.timeout=10m")
-            .withUserConfiguration(ConnectionEventCollector.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
-                ConnectionEventCollector collector = context.getBean(ConnectionEventCollector.class);
-                collector.next(BroadcasterConnectedEvent.class);
+                EventRecorder events = context.getBean(EventRecorder.class);
+                events.nextInOrder(BroadcasterConnectedEvent.class);
                 send(this.channel, change("before", "INSERT"));
-                collector.next(ChangeNotification.class);
+                events.nextInOrder(ChangeNotification.class);
                 this.proxy.blackHoleOpenConnections();
                 // The next validation round trip goes into the black hole and waits for its ten minutes.
                 await().atMost(Inbox.DEADLINE).until(() -> this.proxy.bytesSwallowed() > 0);
@@ -103,13 +103,13 @@ class ListenerStopTests {
         this.proxy = LoopbackProxy.to(TestDatabase.get().jdbcUrl());
         application().withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl(),
                 "pg.broadcaster.reconnect.initial-delay=10ms")
-            .withUserConfiguration(ConnectionEventCollector.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
-                ConnectionEventCollector collector = context.getBean(ConnectionEventCollector.class);
-                collector.next(BroadcasterConnectedEvent.class);
+                EventRecorder events = context.getBean(EventRecorder.class);
+                events.nextInOrder(BroadcasterConnectedEvent.class);
                 this.proxy.blackHoleNewConnections(true);
                 assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
-                collector.next(BroadcasterDisconnectedEvent.class);
+                events.nextInOrder(BroadcasterDisconnectedEvent.class);
                 // The reconnect attempt's startup message goes into the black hole; the attempt waits for an answer.
                 await().atMost(Inbox.DEADLINE).until(() -> this.proxy.bytesSwallowed() > 0);
                 closeWithinDeadline(context);

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.IntStream;
@@ -11,9 +12,8 @@ import java.util.stream.IntStream;
 import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
-
-import org.springframework.context.annotation.Configuration;
-import org.springframework.context.event.EventListener;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static dev.pgbroadcaster.Broadcasting.change;
 import static dev.pgbroadcaster.Broadcasting.send;
@@ -34,14 +34,14 @@ class OverflowPolicyTests {
     @Test
     void blockLosesNothingAndHoldsUpTheListener() {
         application("block").run((context) -> {
-            Held held = context.getBean(Held.class);
+            EventRecorder.HoldingFirstNotification held = context.getBean(EventRecorder.HoldingFirstNotification.class);
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
             sendFirstAndHoldIt(held);
             sendTheRest();
             // One held, two queued, and the listener waits with the fourth in hand.
             await().atMost(Inbox.DEADLINE).until(() -> statistics.received() == 4);
             assertThat(context.getBean(PgBroadcaster.class).dispatchQueueSize()).isEqualTo(2);
-            held.release.countDown();
+            held.release();
             assertThat(received(held)).isEqualTo(withSentinel(this.sent));
             assertThat(statistics.dropped()).isZero();
         });
@@ -50,15 +50,15 @@ class OverflowPolicyTests {
     @Test
     void blockCountsRoomPerNotificationWhenOneReadBringsMoreThanTheQueueHolds() {
         application("block").run((context) -> {
-            Held held = context.getBean(Held.class);
+            EventRecorder.HoldingFirstNotification held = context.getBean(EventRecorder.HoldingFirstNotification.class);
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
             // One transaction, so the listener reads all eleven at once.
             sendInOneTransaction(this.channel, this.sent);
             // Still one held, two queued, and the listener waits with the fourth in hand.
             await().atMost(Inbox.DEADLINE).until(() -> statistics.received() == 4);
-            assertThat(held.entered.getCount()).isZero();
+            assertThat(held.hasHeldFirst()).isTrue();
             assertThat(context.getBean(PgBroadcaster.class).dispatchQueueSize()).isEqualTo(2);
-            held.release.countDown();
+            held.release();
             assertThat(received(held)).isEqualTo(withSentinel(this.sent));
             assertThat(statistics.dropped()).isZero();
         });
@@ -81,30 +81,21 @@ class OverflowPolicyTests {
         }
     }
 
-    @Test
-    void dropNewestKeepsWhatWasQueuedAndCountsTheRest() {
-        application("drop-newest").run((context) -> {
-            Held held = context.getBean(Held.class);
+    @ParameterizedTest(name = "{0} keeps {1} and counts the rest")
+    @CsvSource({ "drop-newest, 0 1 2", "drop-oldest, 0 9 10" })
+    void aDropPolicyKeepsThreeAndCountsTheRest(String policy, String kept) {
+        application(policy).run((context) -> {
+            EventRecorder.HoldingFirstNotification held = context.getBean(EventRecorder.HoldingFirstNotification.class);
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
             sendFirstAndHoldIt(held);
             sendTheRest();
             await().atMost(Inbox.DEADLINE).until(() -> statistics.received() == this.sent.size());
-            held.release.countDown();
-            assertThat(received(held)).isEqualTo(withSentinel(List.of(this.sent.get(0), this.sent.get(1), this.sent.get(2))));
-            assertThat(statistics.dropped()).isEqualTo(8);
-        });
-    }
-
-    @Test
-    void dropOldestKeepsTheLatestAndCountsTheRest() {
-        application("drop-oldest").run((context) -> {
-            Held held = context.getBean(Held.class);
-            BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
-            sendFirstAndHoldIt(held);
-            sendTheRest();
-            await().atMost(Inbox.DEADLINE).until(() -> statistics.received() == this.sent.size());
-            held.release.countDown();
-            assertThat(received(held)).isEqualTo(withSentinel(List.of(this.sent.get(0), this.sent.get(9), this.sent.get(10))));
+            held.release();
+            // drop-newest keeps what was queued (the held one and the next two), drop-oldest the latest two.
+            List<ChangeNotification> expected = Arrays.stream(kept.split(" "))
+                .map((index) -> this.sent.get(Integer.parseInt(index)))
+                .toList();
+            assertThat(received(held)).isEqualTo(withSentinel(expected));
             assertThat(statistics.dropped()).isEqualTo(8);
         });
     }
@@ -114,7 +105,7 @@ class OverflowPolicyTests {
         Broadcasting.application(this.channel)
             .withPropertyValues("pg.broadcaster.dispatch.subscriber-queue-capacity=2",
                     "pg.broadcaster.dispatch.overflow-policy=drop-newest")
-            .withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
                 CountDownLatch entered = new CountDownLatch(1);
@@ -128,7 +119,7 @@ class OverflowPolicyTests {
                 send(this.channel, this.sent.get(0));
                 SubscriptionTests.awaitQuietly(entered);
                 sendTheRest();
-                assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next(this.sent.size()))
+                assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class, this.sent.size()))
                     .isEqualTo(this.sent);
                 await().atMost(Inbox.DEADLINE).until(() -> statistics.subscriberDropped() == 8);
                 release.countDown();
@@ -140,47 +131,29 @@ class OverflowPolicyTests {
     private org.springframework.boot.test.context.runner.ApplicationContextRunner application(String policy) {
         return Broadcasting.application(this.channel)
             .withPropertyValues("pg.broadcaster.dispatch.queue-capacity=2", "pg.broadcaster.dispatch.overflow-policy=" + policy)
-            .withUserConfiguration(Held.class);
+            .withUserConfiguration(EventRecorder.HoldingFirstNotification.class);
     }
 
-    private void sendFirstAndHoldIt(Held held) {
+    private void sendFirstAndHoldIt(EventRecorder.HoldingFirstNotification held) {
         send(this.channel, this.sent.get(0));
-        SubscriptionTests.awaitQuietly(held.entered);
-        assertThat(held.entered.getCount()).isZero();
+        held.awaitHeld();
+        assertThat(held.hasHeldFirst()).isTrue();
     }
 
     private void sendTheRest() {
         this.sent.subList(1, this.sent.size()).forEach((notification) -> send(this.channel, notification));
     }
 
-    private List<ChangeNotification> received(Held held) {
+    private List<ChangeNotification> received(EventRecorder.HoldingFirstNotification held) {
         ChangeNotification sentinel = change("sentinel", "INSERT");
         send(this.channel, sentinel);
-        return held.inbox.upTo(sentinel);
+        return held.upTo(ChangeNotification.class, sentinel);
     }
 
     private static List<ChangeNotification> withSentinel(List<ChangeNotification> notifications) {
         List<ChangeNotification> expected = new ArrayList<>(notifications);
         expected.add(change("sentinel", "INSERT"));
         return expected;
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class Held {
-
-        final CountDownLatch entered = new CountDownLatch(1);
-
-        final CountDownLatch release = new CountDownLatch(1);
-
-        final Inbox<ChangeNotification> inbox = new Inbox<>();
-
-        @EventListener
-        void on(ChangeNotification notification) throws InterruptedException {
-            this.entered.countDown();
-            this.release.await();
-            this.inbox.add(notification);
-        }
-
     }
 
 }

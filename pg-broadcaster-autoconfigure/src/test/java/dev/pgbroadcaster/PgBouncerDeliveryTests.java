@@ -100,20 +100,20 @@ class PgBouncerDeliveryTests {
         TestDatabase.get().execute("CREATE TABLE " + table + " (id serial PRIMARY KEY, name text)",
                 "CREATE TRIGGER broadcast AFTER INSERT ON " + table
                         + " FOR EACH STATEMENT EXECUTE FUNCTION pg_broadcaster_notify('" + this.channel + "')");
-        application().withUserConfiguration(EventListenerDeliveryTests.Collecting.class).run((context) -> {
+        application().withUserConfiguration(EventRecorder.class).run((context) -> {
             assertThat(context).hasNotFailed();
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
             await().atMost(Inbox.DEADLINE).untilAsserted(() -> assertThat(statistics.deliveryCheck())
                 .as(() -> "the delivery check; PgBouncer's log:\n" + this.pgBouncer.log())
                 .isEqualTo(BroadcasterStatistics.DeliveryCheck.PASSED));
-            Inbox<ChangeNotification> inbox = context.getBean(EventListenerDeliveryTests.Collecting.class).inbox;
+            EventRecorder recorder = context.getBean(EventRecorder.class);
             send(this.channel, change("orders", "INSERT"));
-            assertThat(inbox.next()).isEqualTo(change("orders", "INSERT"));
+            assertThat(recorder.next(ChangeNotification.class)).isEqualTo(change("orders", "INSERT"));
             // A committed insert, through PgBouncer as an application behind it would write.
             try (Connection connection = connectThroughPgBouncer(); Statement statement = connection.createStatement()) {
                 statement.execute("INSERT INTO " + table + " (name) VALUES ('a')");
             }
-            assertThat(inbox.next()).isEqualTo(change(table, "INSERT"));
+            assertThat(recorder.next(ChangeNotification.class)).isEqualTo(change(table, "INSERT"));
             assertThat(statistics.received()).isEqualTo(2);
             BroadcasterHealth.Report report = health(context).report();
             assertThat(report.status()).isEqualTo("UP");

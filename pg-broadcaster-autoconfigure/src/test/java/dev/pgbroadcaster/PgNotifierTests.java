@@ -32,16 +32,16 @@ class PgNotifierTests {
     void aNotificationSentInATransactionArrivesWhenItCommits() {
         application().run((context) -> {
             PgNotifier notifier = context.getBean(PgNotifier.class);
-            Inbox<ChangeNotification> inbox = context.getBean(EventListenerDeliveryTests.Collecting.class).inbox;
+            EventRecorder recorder = context.getBean(EventRecorder.class);
             ChangeNotification sentInside = change("orders", "INSERT");
             ChangeNotification sentMeanwhile = change("meanwhile", "INSERT");
             transaction(context).executeWithoutResult((status) -> {
                 notifier.send(this.channel, sentInside);
                 // Committed on its own while the transaction is still open: it overtakes the one inside.
                 send(this.channel, sentMeanwhile);
-                assertThat(inbox.next()).isEqualTo(sentMeanwhile);
+                assertThat(recorder.next(ChangeNotification.class)).isEqualTo(sentMeanwhile);
             });
-            assertThat(inbox.next()).isEqualTo(sentInside);
+            assertThat(recorder.next(ChangeNotification.class)).isEqualTo(sentInside);
         });
     }
 
@@ -55,7 +55,7 @@ class PgNotifierTests {
             });
             ChangeNotification sentinel = change("sentinel", "INSERT");
             notifier.send(this.channel, sentinel);
-            assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.upTo(sentinel))
+            assertThat(context.getBean(EventRecorder.class).upTo(ChangeNotification.class, sentinel))
                 .containsExactly(sentinel);
         });
     }
@@ -65,20 +65,19 @@ class PgNotifierTests {
         application().withPropertyValues("pg.broadcaster.payload-types[1].channel=" + this.raw + "_typed",
                 "pg.broadcaster.channels[1]=" + this.raw + "_typed",
                 "pg.broadcaster.payload-types[1].type=" + TypedPayloadTests.OrderShipped.class.getName())
-            .withUserConfiguration(TypedPayloadTests.Listeners.class)
             .run((context) -> {
                 context.getBean(PgNotifier.class).send(this.raw + "_typed", new TypedPayloadTests.OrderShipped(42, "TRK-42"));
-                assertThat(context.getBean(TypedPayloadTests.Listeners.class).shipped.next())
+                assertThat(context.getBean(EventRecorder.class).next(TypedPayloadTests.OrderShipped.class))
                     .isEqualTo(new TypedPayloadTests.OrderShipped(42, "TRK-42"));
             });
     }
 
     @Test
     void aPayloadOfExactlyTheLimitIsSentAsItIs() {
-        application().withUserConfiguration(TypedPayloadTests.Listeners.class).run((context) -> {
+        application().run((context) -> {
             String longest = "é".repeat((PgNotifier.MAX_PAYLOAD_BYTES - 1) / 2) + "x";
             context.getBean(PgNotifier.class).send(this.raw, longest);
-            RawNotification received = context.getBean(TypedPayloadTests.Listeners.class).raw.next();
+            RawNotification received = context.getBean(EventRecorder.class).next(RawNotification.class);
             assertThat(received.channel()).isEqualTo(this.raw);
             assertThat(received.payload()).isEqualTo(longest);
         });
@@ -117,7 +116,7 @@ class PgNotifierTests {
         return Broadcasting.application(this.channel)
             .withPropertyValues("pg.broadcaster.channels[0]=" + this.raw, "pg.broadcaster.payload-types[0].channel=" + this.raw,
                     "pg.broadcaster.payload-types[0].type=raw")
-            .withUserConfiguration(Database.class, EventListenerDeliveryTests.Collecting.class);
+            .withUserConfiguration(Database.class, EventRecorder.class);
     }
 
     private static TransactionTemplate transaction(org.springframework.context.ApplicationContext context) {

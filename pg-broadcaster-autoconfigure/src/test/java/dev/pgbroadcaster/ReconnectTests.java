@@ -29,11 +29,11 @@ class ReconnectTests {
     void listeningResumesAfterTheServerEndsTheListenerSession() {
         Broadcasting.application(this.channel)
             .withPropertyValues("pg.broadcaster.application-name=" + this.applicationName)
-            .withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
-                Inbox<ChangeNotification> inbox = context.getBean(EventListenerDeliveryTests.Collecting.class).inbox;
+                EventRecorder recorder = context.getBean(EventRecorder.class);
                 send(this.channel, change("before", "INSERT"));
-                assertThat(inbox.next()).isEqualTo(change("before", "INSERT"));
+                assertThat(recorder.next(ChangeNotification.class)).isEqualTo(change("before", "INSERT"));
                 BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
                 assertThat(statistics.connected()).isTrue();
                 assertThat(statistics.reconnects()).isZero();
@@ -44,11 +44,11 @@ class ReconnectTests {
                 ChangeNotification after = change("after", "INSERT");
                 await().atMost(Inbox.DEADLINE).pollInterval(Duration.ofMillis(100)).until(() -> {
                     send(this.channel, after);
-                    return inbox.poll(Duration.ofMillis(100)) != null;
+                    return recorder.poll(ChangeNotification.class, Duration.ofMillis(100)) != null;
                 });
                 ChangeNotification sentinel = change("sentinel", "INSERT");
                 send(this.channel, sentinel);
-                assertThat(inbox.upTo(sentinel)).last().isEqualTo(sentinel);
+                assertThat(recorder.upTo(ChangeNotification.class, sentinel)).last().isEqualTo(sentinel);
                 assertThat(statistics.reconnects()).isEqualTo(1);
                 assertThat(statistics.connected()).isTrue();
             });
@@ -63,14 +63,14 @@ class ReconnectTests {
         Broadcasting.application(this.channel)
             .withPropertyValues("pg.broadcaster.url=jdbc:postgresql://127.0.0.1:" + unusedPort + "/postgres",
                     "pg.broadcaster.reconnect.initial-delay=10ms", "pg.broadcaster.reconnect.max-attempts=3")
-            .withUserConfiguration(ConnectionEventCollector.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
-                ConnectionEventCollector events = context.getBean(ConnectionEventCollector.class);
+                EventRecorder events = context.getBean(EventRecorder.class);
                 // First that it could not listen at startup, as for a lost connection, then that it gave up.
-                BroadcasterDisconnectedEvent notListening = events.next(BroadcasterDisconnectedEvent.class);
+                BroadcasterDisconnectedEvent notListening = events.nextInOrder(BroadcasterDisconnectedEvent.class);
                 assertThat(notListening.reconnecting()).isTrue();
                 assertThat(notListening.cause()).isInstanceOf(SQLException.class).hasMessageContaining("refused");
-                BroadcasterDisconnectedEvent gaveUp = events.next(BroadcasterDisconnectedEvent.class);
+                BroadcasterDisconnectedEvent gaveUp = events.nextInOrder(BroadcasterDisconnectedEvent.class);
                 assertThat(gaveUp.reconnecting()).isFalse();
                 assertThat(gaveUp.cause()).isInstanceOf(SQLException.class).hasMessageContaining("refused");
                 assertThat(output.getOut()).contains("Gave up connecting", "after 4 attempts",

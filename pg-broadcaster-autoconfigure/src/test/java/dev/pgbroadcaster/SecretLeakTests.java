@@ -57,14 +57,14 @@ class SecretLeakTests {
                     "pg.broadcaster.password=" + SECRET, "pg.broadcaster.reconnect.initial-delay=10ms",
                     "pg.broadcaster.reconnect.max-attempts=2");
         refused.withPropertyValues("pg.broadcaster.fail-fast=true").run(this::collectFailure);
-        refused.withUserConfiguration(ConnectionEventCollector.class).run(this::collectGivingUp);
+        refused.withUserConfiguration(EventRecorder.class).run(this::collectGivingUp);
 
         // A URL the driver cannot read (it quotes the whole URL in its message), carrying the password as a parameter.
         ApplicationContextRunner unreadable = Broadcasting.application(this.channel)
             .withPropertyValues("pg.broadcaster.url=jdbc:postgresql://localhost:notaport/postgres?password=" + SECRET + "&ssl=false",
                     "pg.broadcaster.reconnect.initial-delay=10ms", "pg.broadcaster.reconnect.max-attempts=2");
         unreadable.withPropertyValues("pg.broadcaster.fail-fast=true").run(this::collectFailure);
-        unreadable.withUserConfiguration(ConnectionEventCollector.class).run(this::collectGivingUp);
+        unreadable.withUserConfiguration(EventRecorder.class).run(this::collectGivingUp);
         assertThat(output.getOut()).contains("Unable to parse URL jdbc:postgresql://localhost:notaport/postgres");
 
         // A working connection given the password both as a property and in the URL, lost and back.
@@ -74,16 +74,16 @@ class SecretLeakTests {
             .withPropertyValues("pg.broadcaster.url=" + url + (url.contains("?") ? "&" : "?") + "password=" + password,
                     "pg.broadcaster.password=" + password, "pg.broadcaster.application-name=" + this.applicationName,
                     "pg.broadcaster.reconnect.initial-delay=10ms")
-            .withUserConfiguration(ConnectionEventCollector.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 assertThat(context).hasNotFailed();
-                ConnectionEventCollector events = context.getBean(ConnectionEventCollector.class);
-                show(events.next(BroadcasterConnectedEvent.class));
+                EventRecorder events = context.getBean(EventRecorder.class);
+                show(events.nextInOrder(BroadcasterConnectedEvent.class));
                 assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
-                BroadcasterDisconnectedEvent lost = events.next(BroadcasterDisconnectedEvent.class);
+                BroadcasterDisconnectedEvent lost = events.nextInOrder(BroadcasterDisconnectedEvent.class);
                 show(lost);
                 showChain(lost.cause());
-                show(events.next(BroadcasterConnectedEvent.class));
+                show(events.nextInOrder(BroadcasterConnectedEvent.class));
                 show(context.getBean(ListenerConnectionFactory.class));
                 show(context.getBean(ListenerConnectionFactory.class).description());
                 show(context.getBean(PgBroadcasterProperties.class));
@@ -104,12 +104,12 @@ class SecretLeakTests {
 
     private void collectGivingUp(AssertableApplicationContext context) {
         assertThat(context).hasNotFailed();
-        ConnectionEventCollector events = context.getBean(ConnectionEventCollector.class);
-        BroadcasterDisconnectedEvent notListening = events.next(BroadcasterDisconnectedEvent.class);
+        EventRecorder events = context.getBean(EventRecorder.class);
+        BroadcasterDisconnectedEvent notListening = events.nextInOrder(BroadcasterDisconnectedEvent.class);
         assertThat(notListening.reconnecting()).isTrue();
         show(notListening);
         showChain(notListening.cause());
-        BroadcasterDisconnectedEvent gaveUp = events.next(BroadcasterDisconnectedEvent.class);
+        BroadcasterDisconnectedEvent gaveUp = events.nextInOrder(BroadcasterDisconnectedEvent.class);
         assertThat(gaveUp.reconnecting()).isFalse();
         show(gaveUp);
         showChain(gaveUp.cause());

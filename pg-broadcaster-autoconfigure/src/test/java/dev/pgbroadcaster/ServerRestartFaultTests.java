@@ -26,30 +26,24 @@ class ServerRestartFaultTests {
     @Test
     void deliveryResumesAfterEveryRestartAndNothingCommittedWhileConnectedIsLostOrDuplicated() {
         try (RestartablePostgresServer server = RestartablePostgresServer.create().start()) {
-            new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(PgBroadcasterAutoConfiguration.class))
+            FaultScenario.application(new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PgBroadcasterAutoConfiguration.class)))
                 .withPropertyValues(server.datasourceProperties())
                 .withPropertyValues("pg.broadcaster.channel=" + this.channel, "pg.broadcaster.reconnect.initial-delay=50ms",
                         "pg.broadcaster.reconnect.max-delay=1s")
-                .withUserConfiguration(DeliveryRecorder.class)
                 .run((context) -> {
-                    DeliveryRecorder recorder = context.getBean(DeliveryRecorder.class);
-                    DeliveryAudit audit = new DeliveryAudit(
-                            new NumberedSender(server.jdbcUrl(), server.username(), "", this.channel), recorder);
+                    FaultScenario scenario = FaultScenario.in(context)
+                        .sending(new NumberedSender(server.jdbcUrl(), server.username(), "", this.channel));
                     List<Duration> restarts = new ArrayList<>();
-                    for (int i = 0; i < RESTARTS; i++) {
-                        audit.letFlow(50);
-                        long injected = audit.faultInjected();
+                    DeliveryAudit.Result result = scenario.injectAndFinish(RESTARTS, 50, () -> {
                         server.stop();
                         long starting = System.nanoTime();
                         server.start();
                         restarts.add(Duration.ofNanos(System.nanoTime() - starting));
-                        audit.recovered(injected);
-                    }
-                    audit.letFlow(50);
-                    DeliveryAudit.Result result = audit.finish();
+                    });
                     result.assertExactlyOnceWhileConnected();
-                    assertThat(context.getBean(BroadcasterStatistics.class).reconnects()).isEqualTo(RESTARTS);
-                    ReliabilityFigures.fault(2, "PostgreSQL stopped (fast shutdown) and started again on the same port and "
+                    assertThat(scenario.statistics().reconnects()).isEqualTo(RESTARTS);
+                    FaultScenario.record(2, "PostgreSQL stopped (fast shutdown) and started again on the same port and "
                             + "data directory, " + RESTARTS + " times while notifications flow", "the stop (starting the "
                             + "server again took " + ReliabilityReport.median(restarts).toMillis() + " ms of it, median)", result,
                             "the lost ones were sent while the server stopped and restarted, or before the listener was back");

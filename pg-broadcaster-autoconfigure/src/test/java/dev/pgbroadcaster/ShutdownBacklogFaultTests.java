@@ -22,17 +22,17 @@ class ShutdownBacklogFaultTests {
 
     @Test
     void withTimeToSpareTheWholeBacklogIsDelivered() {
-        Broadcasting.application(this.channel).withUserConfiguration(OverflowPolicyTests.Held.class).run((context) -> {
-            OverflowPolicyTests.Held held = context.getBean(OverflowPolicyTests.Held.class);
+        FaultScenario.application(this.channel).withUserConfiguration(EventRecorder.HoldingFirstNotification.class).run((context) -> {
+            EventRecorder.HoldingFirstNotification held = context.getBean(EventRecorder.HoldingFirstNotification.class);
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
             sendBacklog(held, statistics);
             CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
-            held.release.countDown();
+            held.release();
             closing.get(Inbox.DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-            assertThat(held.inbox.next(BACKLOG)).hasSize(BACKLOG);
+            assertThat(held.next(ChangeNotification.class, BACKLOG)).hasSize(BACKLOG);
             assertThat(statistics.published()).isEqualTo(BACKLOG);
             assertThat(statistics.undelivered()).isZero();
-            ReliabilityFigures.fault(9, "The application closes with " + BACKLOG + " notifications queued behind a "
+            FaultScenario.record(9, "The application closes with " + BACKLOG + " notifications queued behind a "
                     + "held-up listener, which then carries on (shutdown-timeout 10 s)", "", 1, -1, List.of(), BACKLOG,
                     statistics.published(), BACKLOG - statistics.published(), 0, "the backlog was delivered before close returned");
         });
@@ -40,27 +40,27 @@ class ShutdownBacklogFaultTests {
 
     @Test
     void whenTheShutdownTimeoutRunsOutWhatIsLeftIsCounted() {
-        Broadcasting.application(this.channel)
+        FaultScenario.application(this.channel)
             .withPropertyValues("pg.broadcaster.shutdown-timeout=200ms")
-            .withUserConfiguration(OverflowPolicyTests.Held.class)
+            .withUserConfiguration(EventRecorder.HoldingFirstNotification.class)
             .run((context) -> {
-                OverflowPolicyTests.Held held = context.getBean(OverflowPolicyTests.Held.class);
+                EventRecorder.HoldingFirstNotification held = context.getBean(EventRecorder.HoldingFirstNotification.class);
                 BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
                 sendBacklog(held, statistics);
                 // The held listener never returns on its own: closing interrupts it once the timeout runs out.
                 context.close();
                 assertThat(statistics.undelivered()).isEqualTo(BACKLOG - 1);
                 assertThat(statistics.listenerErrors()).isEqualTo(1);
-                ReliabilityFigures.fault(10, "The application closes with " + BACKLOG + " notifications queued behind a "
+                FaultScenario.record(10, "The application closes with " + BACKLOG + " notifications queued behind a "
                         + "listener that never returns (shutdown-timeout 200 ms)", "", 1, -1, List.of(), BACKLOG, 0, BACKLOG, 0,
                         "close returned after the timeout; " + statistics.undelivered() + " counted in undelivered, the one "
                                 + "in hand interrupted and counted in listenerErrors");
             });
     }
 
-    private void sendBacklog(OverflowPolicyTests.Held held, BroadcasterStatistics statistics) {
+    private void sendBacklog(EventRecorder.HoldingFirstNotification held, BroadcasterStatistics statistics) {
         send(this.channel, change("t0", "INSERT"));
-        SubscriptionTests.awaitQuietly(held.entered);
+        held.awaitHeld();
         for (int i = 1; i < BACKLOG; i++) {
             send(this.channel, change("t" + i, "INSERT"));
         }

@@ -42,17 +42,17 @@ class ShutdownTests {
 
     @Test
     void closingDeliversWhatIsQueued() {
-        application().withUserConfiguration(OverflowPolicyTests.Held.class).run((context) -> {
-            OverflowPolicyTests.Held held = context.getBean(OverflowPolicyTests.Held.class);
+        application().withUserConfiguration(EventRecorder.HoldingFirstNotification.class).run((context) -> {
+            EventRecorder.HoldingFirstNotification held = context.getBean(EventRecorder.HoldingFirstNotification.class);
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
             List<ChangeNotification> sent = sendSix(held, statistics);
             CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
             // The listener connection goes first; only then may the held listener carry on.
             await().atMost(Inbox.DEADLINE).until(() -> sessions() == 0);
             assertThat(statistics.published()).isZero();
-            held.release.countDown();
+            held.release();
             closing.get(Inbox.DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-            assertThat(held.inbox.next(sent.size())).isEqualTo(sent);
+            assertThat(held.next(ChangeNotification.class, sent.size())).isEqualTo(sent);
             assertThat(statistics.published()).isEqualTo(sent.size());
             assertThat(statistics.undelivered()).isZero();
         });
@@ -61,11 +61,11 @@ class ShutdownTests {
     @Test
     void whatCannotBeDeliveredWithinTheShutdownTimeoutIsCounted() {
         application().withPropertyValues("pg.broadcaster.shutdown-timeout=200ms")
-            .withUserConfiguration(OverflowPolicyTests.Held.class)
+            .withUserConfiguration(EventRecorder.HoldingFirstNotification.class)
             .run((context) -> {
                 BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
                 Set<Thread> before = broadcasterThreads();
-                sendSix(context.getBean(OverflowPolicyTests.Held.class), statistics);
+                sendSix(context.getBean(EventRecorder.HoldingFirstNotification.class), statistics);
                 // The held listener never returns on its own: closing interrupts it after the timeout.
                 context.close();
                 assertThat(statistics.undelivered()).isEqualTo(5);
@@ -79,13 +79,13 @@ class ShutdownTests {
     @Test
     void whatWasReadTogetherAndNotStartedWithinTheShutdownTimeoutIsCounted() {
         application().withPropertyValues("pg.broadcaster.shutdown-timeout=200ms")
-            .withUserConfiguration(OverflowPolicyTests.Held.class)
+            .withUserConfiguration(EventRecorder.HoldingFirstNotification.class)
             .run((context) -> {
                 BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
                 List<ChangeNotification> six = IntStream.range(0, 6).mapToObj((i) -> change("t" + i, "INSERT")).toList();
                 // One transaction: the six come in one read, and the first is held while the rest wait behind it.
                 OverflowPolicyTests.sendInOneTransaction(this.channel, six);
-                SubscriptionTests.awaitQuietly(context.getBean(OverflowPolicyTests.Held.class).entered);
+                context.getBean(EventRecorder.HoldingFirstNotification.class).awaitHeld();
                 await().atMost(Inbox.DEADLINE).until(() -> statistics.received() == 6);
                 context.close();
                 assertThat(statistics.undelivered()).isEqualTo(5);
@@ -94,10 +94,10 @@ class ShutdownTests {
             });
     }
 
-    private List<ChangeNotification> sendSix(OverflowPolicyTests.Held held, BroadcasterStatistics statistics) {
+    private List<ChangeNotification> sendSix(EventRecorder.HoldingFirstNotification held, BroadcasterStatistics statistics) {
         List<ChangeNotification> sent = IntStream.range(0, 6).mapToObj((i) -> change("t" + i, "INSERT")).toList();
         send(this.channel, sent.get(0));
-        SubscriptionTests.awaitQuietly(held.entered);
+        held.awaitHeld();
         sent.subList(1, sent.size()).forEach((notification) -> send(this.channel, notification));
         await().atMost(Inbox.DEADLINE).until(() -> statistics.received() == sent.size());
         return sent;

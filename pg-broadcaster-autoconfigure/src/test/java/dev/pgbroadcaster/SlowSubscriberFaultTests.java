@@ -24,13 +24,13 @@ class SlowSubscriberFaultTests {
     @ParameterizedTest
     @ValueSource(strings = { "block", "drop-newest", "drop-oldest" })
     void everyNotificationIsDeliveredOrCountedAsDroppedByThePolicy(String policy) {
-        Broadcasting.application(this.channel)
+        FaultScenario.application(this.channel)
             .withPropertyValues("pg.broadcaster.dispatch.overflow-policy=" + policy,
                     "pg.broadcaster.dispatch.queue-capacity=" + DISPATCH_QUEUE,
                     "pg.broadcaster.dispatch.subscriber-queue-capacity=" + SUBSCRIBER_QUEUE)
-            .withUserConfiguration(DeliveryRecorder.class)
             .run((context) -> {
-                BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
+                FaultScenario scenario = FaultScenario.in(context);
+                BroadcasterStatistics statistics = scenario.statistics();
                 PgBroadcaster broadcaster = context.getBean(PgBroadcaster.class);
                 CountDownLatch entered = new CountDownLatch(1);
                 CountDownLatch release = new CountDownLatch(1);
@@ -61,8 +61,8 @@ class SlowSubscriberFaultTests {
                 assertThat(delivered).isSorted().doesNotHaveDuplicates();
                 assertThat(statistics.published()).isEqualTo(sent);
                 assertThat(statistics.dropped()).isZero();
-                context.getBean(DeliveryRecorder.class).awaitArrivalOf(sent);
-                assertThat(context.getBean(DeliveryRecorder.class).arrivals()).hasSize((int) sent);
+                scenario.recorder().awaitNumber(sent);
+                assertThat(scenario.recorder().numbers()).hasSize((int) sent);
                 long dropped = statistics.subscriberDropped();
                 switch (policy) {
                     case "block" -> assertThat(dropped).isZero();
@@ -74,7 +74,7 @@ class SlowSubscriberFaultTests {
                     case "drop-newest" -> 7;
                     default -> 8;
                 };
-                ReliabilityFigures.fault(order, "A subscriber stops taking notifications while " + sent + " arrive; "
+                FaultScenario.record(order, "A subscriber stops taking notifications while " + sent + " arrive; "
                         + "overflow policy `" + policy + "`, subscriber queue " + SUBSCRIBER_QUEUE, "", 1, 1, List.of(),
                         sent, delivered.size(), sent - delivered.size(), 0,
                         (dropped > 0) ? dropped + " dropped by the policy, each counted in subscriberDropped; event listeners "

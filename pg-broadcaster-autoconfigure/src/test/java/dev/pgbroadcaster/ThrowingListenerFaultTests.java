@@ -24,32 +24,26 @@ class ThrowingListenerFaultTests {
 
     @Test
     void otherListenersGetEveryNotificationAndEveryThrowIsCounted() {
-        Broadcasting.application(this.channel)
+        FaultScenario.application(this.channel)
             .withPropertyValues("pg.broadcaster.application-name=" + this.applicationName,
                     "pg.broadcaster.reconnect.initial-delay=50ms")
-            .withUserConfiguration(Throwing.class, DeliveryRecorder.class)
+            .withUserConfiguration(Throwing.class)
             .run((context) -> {
-                DeliveryRecorder recorder = context.getBean(DeliveryRecorder.class);
-                DeliveryAudit audit = new DeliveryAudit(
-                        NumberedSender.toTestDatabase(this.channel), recorder);
-                audit.letFlow(150);
-                long injected = audit.faultInjected();
-                assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
-                audit.recovered(injected);
-                audit.letFlow(150);
-                DeliveryAudit.Result result = audit.finish();
+                FaultScenario scenario = FaultScenario.in(context).sendingToTestDatabase(this.channel);
+                DeliveryAudit.Result result = scenario.injectAndFinish(1, 150,
+                        () -> assertThat(ListenerSessions.terminate(this.applicationName)).isTrue());
                 result.assertExactlyOnceWhileConnected();
 
                 Throwing throwing = context.getBean(Throwing.class);
-                BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
+                BroadcasterStatistics statistics = scenario.statistics();
                 assertThat(throwing.connectedEvents.get()).isEqualTo(2);
                 int throwsInjected = throwing.thrown.get();
-                long multiplesOfTwentyFive = recorder.arrivals().stream().filter((number) -> number % 25 == 0).count();
+                long multiplesOfTwentyFive = scenario.recorder().numbers().stream().filter((number) -> number % 25 == 0).count();
                 assertThat(throwing.notificationThrows.get()).isEqualTo(multiplesOfTwentyFive);
                 assertThat(throwsInjected).isEqualTo(multiplesOfTwentyFive + 2);
                 assertThat(statistics.listenerErrors()).isEqualTo(throwsInjected);
                 assertThat(statistics.published()).isEqualTo(result.delivered());
-                ReliabilityFigures.fault(5, "An event listener throws on every 25th notification and on every "
+                FaultScenario.record(5, "An event listener throws on every 25th notification and on every "
                         + "BroadcasterConnectedEvent; the connection is lost once meanwhile", "", throwsInjected,
                         throwsInjected, List.of(), result.sent(), result.delivered(), result.lost(), result.duplicates(),
                         "the other listener got every notification; " + throwsInjected + " throws counted in listenerErrors; "
@@ -57,6 +51,9 @@ class ThrowingListenerFaultTests {
             });
     }
 
+    /**
+     * The fault: a listener ordered before the {@link EventRecorder} that throws, counting each throw.
+     */
     @Configuration(proxyBeanMethods = false)
     static class Throwing {
 

@@ -33,13 +33,13 @@ class TriggerFunctionTests {
     @Test
     void everyKindOfStatementIsAnnounced() throws Exception {
         createTableWithTrigger();
-        Broadcasting.application(this.channel).withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+        Broadcasting.application(this.channel).withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 TestDatabase.get().execute("INSERT INTO " + this.table + " (name) VALUES ('a'), ('b')");
                 TestDatabase.get().execute("UPDATE " + this.table + " SET name = 'c'");
                 TestDatabase.get().execute("DELETE FROM " + this.table + " WHERE name = 'c'");
                 TestDatabase.get().execute("TRUNCATE " + this.table);
-                assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next(4)).containsExactly(
+                assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class, 4)).containsExactly(
                         change(this.table, "INSERT"), change(this.table, "UPDATE"), change(this.table, "DELETE"),
                         change(this.table, "TRUNCATE"));
             });
@@ -48,7 +48,7 @@ class TriggerFunctionTests {
     @Test
     void twoOverlappingTransactionsOnOneTableAreBothAnnounced() throws Exception {
         createTableWithTrigger();
-        Broadcasting.application(this.channel).withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+        Broadcasting.application(this.channel).withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 try (Connection first = TestDatabase.get().connect(); Connection second = TestDatabase.get().connect()) {
                     first.setAutoCommit(false);
@@ -60,7 +60,7 @@ class TriggerFunctionTests {
                 }
                 ChangeNotification sentinel = change("sentinel", "INSERT");
                 send(this.channel, sentinel);
-                assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.upTo(sentinel))
+                assertThat(context.getBean(EventRecorder.class).upTo(ChangeNotification.class, sentinel))
                     .containsExactly(change(this.table, "INSERT"), change(this.table, "INSERT"), sentinel);
             });
     }
@@ -68,14 +68,14 @@ class TriggerFunctionTests {
     @Test
     void manyStatementsInOneTransactionAreAnnouncedOncePerAction() throws Exception {
         createTableWithTrigger();
-        Broadcasting.application(this.channel).withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+        Broadcasting.application(this.channel).withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 TestDatabase.get().execute("INSERT INTO " + this.table + " (name) VALUES ('a')",
                         "INSERT INTO " + this.table + " (name) VALUES ('b')", "UPDATE " + this.table + " SET name = 'c'",
                         "INSERT INTO " + this.table + " (name) VALUES ('d')");
                 ChangeNotification sentinel = change("sentinel", "INSERT");
                 send(this.channel, sentinel);
-                assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.upTo(sentinel))
+                assertThat(context.getBean(EventRecorder.class).upTo(ChangeNotification.class, sentinel))
                     .containsExactly(change(this.table, "INSERT"), change(this.table, "UPDATE"), sentinel);
             });
     }

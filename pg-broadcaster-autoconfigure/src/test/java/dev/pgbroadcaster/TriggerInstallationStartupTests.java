@@ -21,7 +21,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import org.springframework.context.event.EventListener;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -49,7 +48,7 @@ class TriggerInstallationStartupTests {
                 "--spring.main.lazy-initialization=true", "--pg.broadcaster.triggers.tables=" + this.table)) {
             assertThat(triggersOn(TestDatabase.get().jdbcUrl(), this.table)).isEqualTo(1);
             TestDatabase.get().execute("INSERT INTO " + this.table + " VALUES (1)");
-            assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next())
+            assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class))
                 .isEqualTo(change(this.table, "INSERT"));
         }
     }
@@ -69,32 +68,33 @@ class TriggerInstallationStartupTests {
             server.execute("CREATE TABLE orders (id int)");
             server.stop();
             long starting = System.nanoTime();
+            // Counted when the listener announces its connection.
+            AtomicReference<Integer> triggersAtConnect = new AtomicReference<>();
             new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(PgBroadcasterAutoConfiguration.class))
                 .withPropertyValues(server.datasourceProperties())
                 .withPropertyValues("pg.broadcaster.channel=" + this.channel, "pg.broadcaster.triggers.tables=orders",
                         "pg.broadcaster.reconnect.initial-delay=50ms", "pg.broadcaster.reconnect.max-delay=500ms")
-                .withUserConfiguration(DataSourceFromProperties.class, TriggersAtConnect.class,
-                        EventListenerDeliveryTests.Collecting.class)
+                .withBean(EventRecorder.OnConnect.class, () -> (event) -> triggersAtConnect.set(triggersOn(server.jdbcUrl(), "orders")))
+                .withUserConfiguration(DataSourceFromProperties.class, EventRecorder.class)
                 .run((context) -> {
                     assertThat(context).hasNotFailed();
                     assertThat(output.getOut()).contains("pg-broadcaster could not install the triggers of "
                             + "pg.broadcaster.triggers.tables (orders): the database cannot be reached")
                         .contains("The application starts anyway")
                         .contains("pg.broadcaster.fail-fast=true");
-                    TriggersAtConnect atConnect = context.getBean(TriggersAtConnect.class);
-                    assertThat(atConnect.triggers.get()).isNull();
+                    assertThat(triggersAtConnect.get()).isNull();
 
                     server.start();
-                    BroadcasterConnectedEvent connected = atConnect.connected.next();
+                    BroadcasterConnectedEvent connected = context.getBean(EventRecorder.class).next(BroadcasterConnectedEvent.class);
                     assertThat(connected.reconnect()).isFalse();
                     // Counted from startup, when it could not listen.
                     assertThat(connected.downtime()).isPositive()
                         .isLessThanOrEqualTo(java.time.Duration.ofNanos(System.nanoTime() - starting));
-                    assertThat(atConnect.triggers.get()).isEqualTo(1);
+                    assertThat(triggersAtConnect.get()).isEqualTo(1);
                     assertThat(output.getOut()).contains("The database can be reached now: done, before listening, "
                             + "what was left to do at startup (install the triggers of pg.broadcaster.triggers.tables (orders))");
                     server.execute("INSERT INTO orders VALUES (1)");
-                    assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next())
+                    assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class))
                         .isEqualTo(change("orders", "INSERT"));
                 });
         }
@@ -135,7 +135,7 @@ class TriggerInstallationStartupTests {
 
     @Configuration(proxyBeanMethods = false)
     @ImportAutoConfiguration(PgBroadcasterAutoConfiguration.class)
-    @Import({ DataSourceFromProperties.class, EventListenerDeliveryTests.Collecting.class })
+    @Import({ DataSourceFromProperties.class, EventRecorder.class })
     static class Application {
 
     }
@@ -155,30 +155,6 @@ class TriggerInstallationStartupTests {
         @Bean
         DataSourceTransactionManager transactionManager(DataSource dataSource) {
             return new DataSourceTransactionManager(dataSource);
-        }
-
-    }
-
-    /**
-     * Counts, when the listener announces its connection, the triggers on {@code orders}.
-     */
-    @Configuration(proxyBeanMethods = false)
-    static class TriggersAtConnect {
-
-        final AtomicReference<Integer> triggers = new AtomicReference<>();
-
-        final Inbox<BroadcasterConnectedEvent> connected = new Inbox<>();
-
-        private final Environment environment;
-
-        TriggersAtConnect(Environment environment) {
-            this.environment = environment;
-        }
-
-        @EventListener
-        void on(BroadcasterConnectedEvent event) {
-            this.triggers.set(triggersOn(this.environment.getProperty("spring.datasource.url"), "orders"));
-            this.connected.add(event);
         }
 
     }

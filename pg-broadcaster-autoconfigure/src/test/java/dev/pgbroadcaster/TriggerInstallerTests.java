@@ -44,7 +44,7 @@ class TriggerInstallerTests {
                 TestDatabase.get().execute("INSERT INTO " + this.table + " VALUES (1)", "UPDATE " + this.table + " SET id = 2");
                 TestDatabase.get().execute("DELETE FROM " + this.schema + ".orders");
                 TestDatabase.get().execute("TRUNCATE " + this.table);
-                assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next(4)).containsExactly(
+                assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class, 4)).containsExactly(
                         change(this.table, "INSERT"), change(this.table, "UPDATE"),
                         new ChangeNotification(this.schema, "orders", "DELETE"), change(this.table, "TRUNCATE"));
             });
@@ -75,9 +75,9 @@ class TriggerInstallerTests {
                 .run((second) -> {
                     assertThat(second).hasNotFailed();
                     TestDatabase.get().execute("INSERT INTO " + this.table + " VALUES (1)");
-                    assertThat(first.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next())
+                    assertThat(first.getBean(EventRecorder.class).next(ChangeNotification.class))
                         .isEqualTo(change(this.table, "INSERT"));
-                    assertThat(second.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next())
+                    assertThat(second.getBean(EventRecorder.class).next(ChangeNotification.class))
                         .isEqualTo(change(this.table, "INSERT"));
                 });
         });
@@ -104,7 +104,7 @@ class TriggerInstallerTests {
         application().withPropertyValues("pg.broadcaster.triggers.tables[0]=" + this.table).run((context) -> {
             assertThat(context).hasNotFailed();
             TestDatabase.get().execute("DELETE FROM " + this.table);
-            assertThat(context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next())
+            assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class))
                 .isEqualTo(change(this.table, "DELETE"));
         });
         assertThat(triggerCount()).isEqualTo(1);
@@ -179,7 +179,7 @@ class TriggerInstallerTests {
 
     private ApplicationContextRunner application() {
         return Broadcasting.application(this.channel)
-            .withUserConfiguration(PgNotifierTests.Database.class, EventListenerDeliveryTests.Collecting.class);
+            .withUserConfiguration(PgNotifierTests.Database.class, EventRecorder.class);
     }
 
     private long triggerOid() throws SQLException {

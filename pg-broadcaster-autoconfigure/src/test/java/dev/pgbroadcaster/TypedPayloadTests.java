@@ -17,7 +17,6 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.event.EventListener;
 
 import static dev.pgbroadcaster.Broadcasting.change;
 import static dev.pgbroadcaster.Broadcasting.send;
@@ -41,17 +40,17 @@ class TypedPayloadTests {
     @Test
     void aTypedChannelPublishesItsTypeAndTheOthersStayChangeNotifications() {
         application().run((context) -> {
-            Listeners listeners = context.getBean(Listeners.class);
+            EventRecorder events = context.getBean(EventRecorder.class);
             Inbox<ChangeNotification> subscriber = new Inbox<>();
             context.getBean(Broadcaster.class).subscribe(subscriber::add);
             send(this.orders, "{\"orderId\":7,\"trackingCode\":\"TRK-7\",\"note\":\"ignored\"}");
             send(this.changes, change("orders", "UPDATE"));
-            assertThat(listeners.shipped.next()).isEqualTo(new OrderShipped(7, "TRK-7"));
-            assertThat(listeners.changes.next()).isEqualTo(change("orders", "UPDATE"));
+            assertThat(events.next(OrderShipped.class)).isEqualTo(new OrderShipped(7, "TRK-7"));
+            assertThat(events.next(ChangeNotification.class)).isEqualTo(change("orders", "UPDATE"));
             // Subscribers take ChangeNotifications: the typed one never reached them.
             assertThat(subscriber.next()).isEqualTo(change("orders", "UPDATE"));
             assertThat(subscriber.isEmpty()).isTrue();
-            assertThat(listeners.changes.isEmpty()).isTrue();
+            assertThat(events.hasNoMore(ChangeNotification.class)).isTrue();
         });
     }
 
@@ -59,19 +58,19 @@ class TypedPayloadTests {
     void theApplicationsObjectMapperReadsTypedPayloads() {
         application().withUserConfiguration(SnakeCaseMapper.class).run((context) -> {
             send(this.orders, "{\"order_id\":8,\"tracking_code\":\"TRK-8\"}");
-            assertThat(context.getBean(Listeners.class).shipped.next()).isEqualTo(new OrderShipped(8, "TRK-8"));
+            assertThat(context.getBean(EventRecorder.class).next(OrderShipped.class)).isEqualTo(new OrderShipped(8, "TRK-8"));
         });
     }
 
     @Test
     void aPayloadThatIsNotTheChannelsTypeIsCountedAndTheOthersArrive(CapturedOutput output) {
         application().run((context) -> {
-            Listeners listeners = context.getBean(Listeners.class);
+            EventRecorder events = context.getBean(EventRecorder.class);
             send(this.orders, "{\"orderId\":\"not a number\",\"trackingCode\":\"TRK-0\"}");
             send(this.orders, "not json");
             send(this.orders, "null");
             send(this.orders, "{\"orderId\":9,\"trackingCode\":\"TRK-9\"}");
-            assertThat(listeners.shipped.next()).isEqualTo(new OrderShipped(9, "TRK-9"));
+            assertThat(events.next(OrderShipped.class)).isEqualTo(new OrderShipped(9, "TRK-9"));
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
             assertThat(statistics.invalid()).isEqualTo(3);
             assertThat(statistics.received()).isEqualTo(4);
@@ -87,30 +86,30 @@ class TypedPayloadTests {
     @Test
     void aRawChannelPublishesThePayloadAsWrittenAndDecodesNothing() throws Exception {
         application().run((context) -> {
-            Listeners listeners = context.getBean(Listeners.class);
+            EventRecorder events = context.getBean(EventRecorder.class);
             int sender = sendReturningProcessId(this.text, "plain text, not JSON");
-            assertThat(listeners.raw.next()).isEqualTo(new RawNotification(this.text, "plain text, not JSON", sender));
+            assertThat(events.next(RawNotification.class)).isEqualTo(new RawNotification(this.text, "plain text, not JSON", sender));
             int second = sendReturningProcessId(this.text, "");
-            assertThat(listeners.raw.next()).isEqualTo(new RawNotification(this.text, "", second));
+            assertThat(events.next(RawNotification.class)).isEqualTo(new RawNotification(this.text, "", second));
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);
             await().atMost(Inbox.DEADLINE).until(() -> statistics.published() == 2);
             assertThat(statistics.invalid()).isZero();
-            assertThat(listeners.changes.isEmpty()).isTrue();
+            assertThat(events.hasNoMore(ChangeNotification.class)).isTrue();
         });
     }
 
     @Test
     void everyDeliveredNotificationComesWithItsRawForm() throws Exception {
         application().run((context) -> {
-            Listeners listeners = context.getBean(Listeners.class);
+            EventRecorder events = context.getBean(EventRecorder.class);
             ChangeNotification change = change("orders", "INSERT");
             int sender = sendReturningProcessId(this.changes, change.toString());
-            assertThat(listeners.raw.next()).isEqualTo(new RawNotification(this.changes, change.toString(), sender));
-            assertThat(listeners.changes.next()).isEqualTo(change);
+            assertThat(events.next(RawNotification.class)).isEqualTo(new RawNotification(this.changes, change.toString(), sender));
+            assertThat(events.next(ChangeNotification.class)).isEqualTo(change);
             // An invalid payload is dropped whole: no raw form either.
             send(this.changes, "not json");
             int second = sendReturningProcessId(this.orders, "{\"orderId\":1,\"trackingCode\":\"TRK-1\"}");
-            assertThat(listeners.raw.next()).isEqualTo(
+            assertThat(events.next(RawNotification.class)).isEqualTo(
                     new RawNotification(this.orders, "{\"orderId\":1,\"trackingCode\":\"TRK-1\"}", second));
         });
     }
@@ -151,7 +150,7 @@ class TypedPayloadTests {
                     "pg.broadcaster.payload-types[0].channel=" + this.orders,
                     "pg.broadcaster.payload-types[0].type=" + OrderShipped.class.getName(),
                     "pg.broadcaster.payload-types[1].channel=" + this.text, "pg.broadcaster.payload-types[1].type=raw")
-            .withUserConfiguration(Listeners.class);
+            .withUserConfiguration(EventRecorder.class);
     }
 
     private static int sendReturningProcessId(String channel, String payload) throws SQLException {
@@ -167,32 +166,6 @@ class TypedPayloadTests {
     }
 
     public record OrderShipped(long orderId, String trackingCode) {
-
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class Listeners {
-
-        final Inbox<OrderShipped> shipped = new Inbox<>();
-
-        final Inbox<ChangeNotification> changes = new Inbox<>();
-
-        final Inbox<RawNotification> raw = new Inbox<>();
-
-        @EventListener
-        void on(OrderShipped event) {
-            this.shipped.add(event);
-        }
-
-        @EventListener
-        void on(ChangeNotification event) {
-            this.changes.add(event);
-        }
-
-        @EventListener
-        void on(RawNotification event) {
-            this.raw.add(event);
-        }
 
     }
 

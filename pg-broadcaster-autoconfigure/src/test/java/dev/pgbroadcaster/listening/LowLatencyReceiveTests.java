@@ -12,8 +12,7 @@ import java.util.stream.IntStream;
 
 import dev.pgbroadcaster.Broadcasting;
 import dev.pgbroadcaster.ChangeNotification;
-import dev.pgbroadcaster.EventListenerDeliveryTests;
-import dev.pgbroadcaster.Inbox;
+import dev.pgbroadcaster.EventRecorder;
 import dev.pgbroadcaster.listening.JdbcListenerConnectionFactory;
 import dev.pgbroadcaster.listening.LowLatencySocket;
 import dev.pgbroadcaster.listening.LowLatencySocketFactory;
@@ -37,7 +36,7 @@ class LowLatencyReceiveTests {
         // The application starts, and so connects, on this thread.
         LowLatencySocketFactory.observingSockets(sockets::add, () -> {
             Broadcasting.application(this.channel)
-                .withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+                .withUserConfiguration(EventRecorder.class)
                 .run((context) -> {
                     assertThat(context.getBean(JdbcListenerConnectionFactory.class).usesLowLatencySocket()).isTrue();
                     assertThat(sockets).hasSize(1);
@@ -45,8 +44,8 @@ class LowLatencyReceiveTests {
                         .mapToObj((i) -> change("table_" + i, "INSERT"))
                         .toList();
                     sent.forEach((notification) -> send(this.channel, notification));
-                    Inbox<ChangeNotification> inbox = context.getBean(EventListenerDeliveryTests.Collecting.class).inbox;
-                    assertThat(inbox.next(sent.size())).isEqualTo(sent);
+                    EventRecorder recorder = context.getBean(EventRecorder.class);
+                    assertThat(recorder.next(ChangeNotification.class, sent.size())).isEqualTo(sent);
                     // Each wake-up ends with the driver asking whether more is pending.
                     assertThat(sockets.get(0).probesAnsweredAtOnce()).isPositive();
                 });
@@ -60,11 +59,11 @@ class LowLatencyReceiveTests {
         assertThat(threads.isCurrentThreadCpuTimeSupported()).isTrue();
         Set<Thread> before = listenerThreads();
         Broadcasting.application(this.channel)
-            .withUserConfiguration(EventListenerDeliveryTests.Collecting.class)
+            .withUserConfiguration(EventRecorder.class)
             .run((context) -> {
                 // Let it receive once, so the idle time measured is after a wake-up with its probe.
                 send(this.channel, change("warm", "INSERT"));
-                context.getBean(EventListenerDeliveryTests.Collecting.class).inbox.next();
+                context.getBean(EventRecorder.class).next(ChangeNotification.class);
                 Set<Thread> started = listenerThreads();
                 started.removeAll(before);
                 assertThat(started).hasSize(1);
