@@ -85,14 +85,15 @@ public final class RestartablePostgresServer implements AutoCloseable {
 
     /**
      * Makes every user but {@code postgres} log in with a password over TCP, as a production server does (the
-     * embedded server trusts every login), and reloads the configuration of the running server.
+     * embedded server trusts every login), and reloads the configuration of the running server. The method is
+     * {@code md5}, which checks a password stored either way: PostgreSQL 13 stores them as MD5 by default, later
+     * versions as SCRAM (and then {@code md5} authenticates with SCRAM).
      */
     public synchronized void requirePasswords() {
         Path hba = this.dataDirectory.resolve("pg_hba.conf");
         try {
             Files.writeString(hba, String.join("\n", "local all all trust", "host all postgres 127.0.0.1/32 trust",
-                    "host all postgres ::1/128 trust", "host all all 127.0.0.1/32 scram-sha-256",
-                    "host all all ::1/128 scram-sha-256", ""));
+                    "host all postgres ::1/128 trust", "host all all 127.0.0.1/32 md5", "host all all ::1/128 md5", ""));
         }
         catch (IOException ex) {
             throw new UncheckedIOException("Could not write " + hba, ex);
