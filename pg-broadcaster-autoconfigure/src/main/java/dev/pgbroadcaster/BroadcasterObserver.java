@@ -75,6 +75,12 @@ public interface BroadcasterObserver {
     }
 
     /**
+     * The listener connection could not be made, or was lost, for {@code cause}, whose messages carry no password.
+     */
+    default void connectionFailed(Throwable cause) {
+    }
+
+    /**
      * The listener connection is down: lost, not yet made, or closed.
      */
     default void disconnected() {

@@ -13,6 +13,8 @@ public final class BroadcasterStatistics implements BroadcasterObserver {
 
     private volatile DeliveryCheck deliveryCheck = DeliveryCheck.NOT_RUN;
 
+    private volatile String lastConnectionFailure;
+
     private volatile long lastNotificationMillis;
 
     private final LongAdder reconnects = new LongAdder();
@@ -107,6 +109,14 @@ public final class BroadcasterStatistics implements BroadcasterObserver {
         return connected() && deliveryCheck() != DeliveryCheck.FAILED;
     }
 
+    /**
+     * Why the listener connection last failed (could not be made, or was lost), or {@code null} if it never did; its
+     * text carries no password.
+     */
+    public String lastConnectionFailure() {
+        return this.lastConnectionFailure;
+    }
+
     /** Times the listener connection came back after it was lost. */
     public long reconnects() {
         return this.reconnects.sum();
@@ -132,6 +142,11 @@ public final class BroadcasterStatistics implements BroadcasterObserver {
         if (this.connectedSince != null) {
             this.deliveryCheck = check;
         }
+    }
+
+    @Override
+    public void connectionFailed(Throwable cause) {
+        this.lastConnectionFailure = (cause.getMessage() != null) ? cause.getMessage() : cause.getClass().getName();
     }
 
     @Override

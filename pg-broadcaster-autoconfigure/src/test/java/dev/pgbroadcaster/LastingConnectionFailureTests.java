@@ -2,6 +2,7 @@ package dev.pgbroadcaster;
 
 import java.sql.SQLException;
 
+import dev.pgbroadcaster.actuate.BroadcasterHealth;
 import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.testsupport.RestartablePostgresServer;
 import dev.pgbroadcaster.testsupport.TestDatabase;
@@ -47,6 +48,13 @@ class LastingConnectionFailureTests {
                         BroadcasterDisconnectedEvent notListening = events.nextInOrder(BroadcasterDisconnectedEvent.class);
                         assertThat(notListening.reconnecting()).isTrue();
                         assertThat(((SQLException) notListening.cause()).getSQLState()).isEqualTo("28P01");
+                        BroadcasterHealth health = new BroadcasterHealth(context.getBean(PgBroadcaster.class),
+                                context.getBean(BroadcasterStatistics.class), null);
+                        BroadcasterHealth.Report down = health.report();
+                        assertThat(down.status()).isEqualTo("DOWN");
+                        assertThat(down.details()).extractingByKey("lastConnectionFailure").asString()
+                            .contains("password authentication failed for user \"app\"")
+                            .doesNotContain("not-the-right-one");
 
                         // Further attempts fail the same way, and are logged at debug level only.
                         await().atMost(Inbox.DEADLINE).until(() -> output.getOut().contains("Connection attempt 4 to"));
@@ -54,6 +62,8 @@ class LastingConnectionFailureTests {
                         BroadcasterConnectedEvent connected = events.nextInOrder(BroadcasterConnectedEvent.class);
                         assertThat(connected.reconnect()).isFalse();
                         assertThat(context.getBean(BroadcasterStatistics.class).connected()).isTrue();
+                        await().atMost(Inbox.DEADLINE).until(() -> health.report().status().equals("UP"));
+                        assertThat(health.report().details()).doesNotContainKey("lastConnectionFailure");
                     });
             }
             finally {

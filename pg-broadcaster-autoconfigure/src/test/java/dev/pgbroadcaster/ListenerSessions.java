@@ -9,6 +9,8 @@ import java.util.stream.Collectors;
 
 import dev.pgbroadcaster.testsupport.TestDatabase;
 
+import static org.awaitility.Awaitility.await;
+
 /**
  * The server sessions of a listener, found by the {@code application_name} a test gives it, and its threads.
  */
@@ -18,12 +20,22 @@ final class ListenerSessions {
     }
 
     /**
-     * Ends the sessions as {@code pg_terminate_backend} does, as an administrator or a failover would.
+     * Ends the listener's session as {@code pg_terminate_backend} does, as an administrator or a failover would.
+     * Right after it connects, the listener's delivery check opens a second, short-lived session under the same name
+     * to send its probe; this waits for that one to end first, so that the listener's is the one ended.
      * @return whether there was at least one and all were ended
      */
     static boolean terminate(String applicationName) {
+        awaitOneSession(applicationName);
         return query("SELECT coalesce(bool_and(pg_terminate_backend(pid)), false) FROM pg_stat_activity WHERE application_name = ?",
                 applicationName) == 1;
+    }
+
+    /**
+     * Waits until {@code applicationName} has one session, the listener's: the delivery check's sender has ended.
+     */
+    static void awaitOneSession(String applicationName) {
+        await().atMost(Inbox.DEADLINE).until(() -> count(applicationName) == 1);
     }
 
     static int count(String applicationName) {

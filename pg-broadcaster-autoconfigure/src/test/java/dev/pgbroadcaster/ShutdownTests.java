@@ -32,6 +32,8 @@ class ShutdownTests {
         application().run((context) -> {
             context.getBean(Broadcaster.class).subscribe((notification) -> {
             });
+            // The listener's, once the delivery check's short-lived sender has ended.
+            ListenerSessions.awaitOneSession(this.applicationName);
             assertThat(sessions()).isEqualTo(1);
             assertThat(broadcasterThreads()).hasSizeGreaterThan(before.size());
             context.close();

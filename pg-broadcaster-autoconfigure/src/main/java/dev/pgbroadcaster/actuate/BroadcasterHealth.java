@@ -52,6 +52,10 @@ public final class BroadcasterHealth {
         if (this.statistics.connected()) {
             details.put("deliveryCheck", describe(this.statistics.deliveryCheck()));
         }
+        else if (this.broadcaster.isRunning() && this.statistics.lastConnectionFailure() != null) {
+            // Why it is DOWN: the log says it too, but an operator looking at health should not need the log.
+            details.put("lastConnectionFailure", this.statistics.lastConnectionFailure());
+        }
         details.put("reconnects", this.statistics.reconnects());
         putIfKnown(details, "lastNotificationAt", this.statistics.lastNotificationAt());
         details.put("dispatchQueueSize", this.broadcaster.dispatchQueueSize());

@@ -87,6 +87,11 @@ final class CompositeObserver implements BroadcasterObserver {
     }
 
     @Override
+    public void connectionFailed(Throwable cause) {
+        each((observer) -> observer.connectionFailed(cause));
+    }
+
+    @Override
     public void disconnected() {
         each(BroadcasterObserver::disconnected);
     }

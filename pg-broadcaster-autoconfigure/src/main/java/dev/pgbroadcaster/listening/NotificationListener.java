@@ -113,6 +113,7 @@ public final class NotificationListener {
             this.reportedLasting = state;
             this.nextLastingReminder = System.nanoTime() + LASTING_FAILURE_REMINDER.toNanos();
         }
+        this.observer.connectionFailed(Redaction.exception(failure));
         this.handler.disconnected(new BroadcasterDisconnectedEvent(this.channels, Redaction.exception(failure), true,
                 Instant.now()));
     }
@@ -236,6 +237,7 @@ public final class NotificationListener {
         this.downSince = System.nanoTime();
         this.connection = null;
         lost.abort();
+        this.observer.connectionFailed(Redaction.exception(ex));
         this.observer.disconnected();
         logger.warn("Lost the listener connection to " + this.connectionFactory.description() + " ("
                 + Redaction.message(ex) + "); notifications sent until it is back are lost. Reconnecting.");
@@ -276,6 +278,7 @@ public final class NotificationListener {
             }
             catch (SQLException | RuntimeException ex) {
                 lastFailure = ex;
+                this.observer.connectionFailed(Redaction.exception(ex));
                 attemptFailed(reconnect, attempt, ex);
             }
         }
