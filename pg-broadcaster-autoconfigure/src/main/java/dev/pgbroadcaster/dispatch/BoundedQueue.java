@@ -186,7 +186,7 @@ final class BoundedQueue<T> {
                 this.notEmpty.signal();
             }
             if (this.releaseOnTake) {
-                freeLocked(freed);
+                release(freed);
             }
             return taken;
         }
@@ -196,7 +196,9 @@ final class BoundedQueue<T> {
     }
 
     /**
-     * Gives back the places of {@code count} taken items that may be dropped, when places are not given back on taking.
+     * Gives back the places of {@code count} taken items that may be dropped: on taking, or, when places are held
+     * until release, as each starts. Needs no lock, and takes it only to wake a waiting producer (re-entrantly when
+     * called while taking).
      */
     void release(int count) {
         int free = this.capacity - this.counted.addAndGet(-count);
@@ -208,13 +210,6 @@ final class BoundedQueue<T> {
             finally {
                 this.lock.unlock();
             }
-        }
-    }
-
-    private void freeLocked(int count) {
-        int free = this.capacity - this.counted.addAndGet(-count);
-        if (this.waiting > 0 && free >= this.wanted) {
-            this.roomFreed.signalAll();
         }
     }
 

@@ -113,9 +113,9 @@ public final class NotificationListener {
             this.reportedLasting = state;
             this.nextLastingReminder = System.nanoTime() + LASTING_FAILURE_REMINDER.toNanos();
         }
-        this.observer.connectionFailed(Redaction.exception(failure));
-        this.handler.disconnected(new BroadcasterDisconnectedEvent(this.channels, Redaction.exception(failure), true,
-                Instant.now()));
+        Throwable redacted = Redaction.exception(failure);
+        this.observer.connectionFailed(redacted);
+        this.handler.disconnected(new BroadcasterDisconnectedEvent(this.channels, redacted, true, Instant.now()));
     }
 
     /**
@@ -237,11 +237,12 @@ public final class NotificationListener {
         this.downSince = System.nanoTime();
         this.connection = null;
         lost.abort();
-        this.observer.connectionFailed(Redaction.exception(ex));
+        Throwable redacted = Redaction.exception(ex);
+        this.observer.connectionFailed(redacted);
         this.observer.disconnected();
         logger.warn("Lost the listener connection to " + this.connectionFactory.description() + " ("
                 + Redaction.message(ex) + "); notifications sent until it is back are lost. Reconnecting.");
-        this.handler.disconnected(new BroadcasterDisconnectedEvent(this.channels, Redaction.exception(ex), true, Instant.now()));
+        this.handler.disconnected(new BroadcasterDisconnectedEvent(this.channels, redacted, true, Instant.now()));
     }
 
     /**
@@ -278,8 +279,9 @@ public final class NotificationListener {
             }
             catch (SQLException | RuntimeException ex) {
                 lastFailure = ex;
-                this.observer.connectionFailed(Redaction.exception(ex));
-                attemptFailed(reconnect, attempt, ex);
+                Throwable redacted = Redaction.exception(ex);
+                this.observer.connectionFailed(redacted);
+                attemptFailed(reconnect, attempt, ex, redacted);
             }
         }
     }
@@ -320,7 +322,7 @@ public final class NotificationListener {
      * change, once, then again every {@link #LASTING_FAILURE_REMINDER} while it lasts, with an event for the
      * application as for a lost connection.
      */
-    private void attemptFailed(boolean reconnect, int attempt, Exception ex) {
+    private void attemptFailed(boolean reconnect, int attempt, Exception ex, Throwable redacted) {
         String what = (reconnect ? "Reconnect" : "Connection") + " attempt " + attempt + " to "
                 + this.connectionFactory.description() + " failed: " + Redaction.message(ex);
         String remedy = ConnectionFailures.remedy(ex);
@@ -339,7 +341,7 @@ public final class NotificationListener {
                     + DurationText.of(LASTING_FAILURE_REMINDER) + "), so a corrected setting on the server takes "
                     + "effect without a restart.");
             this.handler.disconnected(
-                    new BroadcasterDisconnectedEvent(this.channels, Redaction.exception(ex), true, Instant.now()));
+                    new BroadcasterDisconnectedEvent(this.channels, redacted, true, Instant.now()));
         }
         else if (now - this.nextLastingReminder >= 0) {
             this.nextLastingReminder = now + LASTING_FAILURE_REMINDER.toNanos();
