@@ -9,10 +9,12 @@ import java.util.List;
  * application starts and after every reconnect.
  * <p>
  * LISTEN has been issued before this event is published, and, with one dispatch thread (the default), it
- * reaches event listeners before any notification received on the new connection. LISTEN/NOTIFY delivers at
- * most once, so what was sent while the connection was down is lost: an application that must not miss a
- * change re-reads what it caches when {@link #reconnect()} is {@code true}, and misses nothing that commits
- * after that.
+ * reaches event listeners before any notification received on the new connection. Without the journal,
+ * LISTEN/NOTIFY delivers at most once, so what was sent while the connection was down is lost: an application
+ * that must not miss a change re-reads what it caches when {@link #complete()} is {@code false}, and misses
+ * nothing that commits after that. With the journal ({@code pg.broadcaster.journal.enabled=true}), the changes
+ * written while the connection was down are replayed before this event, and {@link #complete()} says whether the
+ * replay reached back to all of them.
  *
  * @param channels the channels LISTENed on
  * @param reconnect whether the connection came back after it was lost, rather than being opened for the first
@@ -21,11 +23,25 @@ import java.util.List;
  * first connection, from the moment the broadcaster started) until LISTEN succeeded; zero when the first attempt
  * at startup succeeded
  * @param connectedAt when LISTEN succeeded
+ * @param replayed how many changes the journal replayed, delivered before this event; always zero without the
+ * journal
+ * @param complete whether every change committed since the broadcaster started has been or will be delivered:
+ * with the journal, whether the replay reached back to everything written while the listener was away (it does
+ * not when that was longer ago than {@code pg.broadcaster.journal.retention}); without it, {@code true} only for
+ * a first connection made at once
  */
-public record BroadcasterConnectedEvent(List<String> channels, boolean reconnect, Duration downtime, Instant connectedAt) {
+public record BroadcasterConnectedEvent(List<String> channels, boolean reconnect, Duration downtime, Instant connectedAt,
+        long replayed, boolean complete) {
 
     public BroadcasterConnectedEvent {
         channels = List.copyOf(channels);
+    }
+
+    /**
+     * An event without the journal: nothing replayed, and complete only for a first connection made at once.
+     */
+    public BroadcasterConnectedEvent(List<String> channels, boolean reconnect, Duration downtime, Instant connectedAt) {
+        this(channels, reconnect, downtime, connectedAt, 0, !reconnect && downtime.isZero());
     }
 
 }

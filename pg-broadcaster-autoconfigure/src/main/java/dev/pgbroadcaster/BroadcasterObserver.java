@@ -1,5 +1,6 @@
 package dev.pgbroadcaster;
 
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -84,6 +85,28 @@ public interface BroadcasterObserver {
      * The listener connection is down: lost, not yet made, or closed.
      */
     default void disconnected() {
+    }
+
+    /**
+     * With the journal: a new listener connection read the journal before it was announced and handed over the
+     * {@code rows} changes written while there was none (zero for the first connection, which only marks where
+     * delivery starts); {@code complete} is {@code false} when it could not reach back to all of them.
+     */
+    default void replayed(long rows, boolean complete) {
+    }
+
+    /**
+     * With the journal: a periodic catch-up read the journal and handed over the {@code rows} changes that no
+     * notification had brought; {@code horizonAge} is how long the oldest transaction open at this catch-up has been
+     * seen open by the catch-ups (zero when none was).
+     */
+    default void caughtUp(long rows, Duration horizonAge) {
+    }
+
+    /**
+     * With the journal: rows older than the retention were deleted, {@code rows} of them.
+     */
+    default void journalCleaned(long rows) {
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.pgbroadcaster;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -36,6 +37,16 @@ public final class BroadcasterStatistics implements BroadcasterObserver {
     private final LongAdder subscriberErrors = new LongAdder();
 
     private final LongAdder undelivered = new LongAdder();
+
+    private final LongAdder replayed = new LongAdder();
+
+    private final LongAdder caughtUp = new LongAdder();
+
+    private final LongAdder catchUps = new LongAdder();
+
+    private final LongAdder journalCleaned = new LongAdder();
+
+    private volatile Journal journal;
 
     /** Notifications read from the listener connection, valid or not. */
     public long received() {
@@ -195,12 +206,77 @@ public final class BroadcasterStatistics implements BroadcasterObserver {
         this.subscriberErrors.increment();
     }
 
+    /** With the journal, changes replayed after reconnects, counted in {@link #received()} too. */
+    public long replayed() {
+        return this.replayed.sum();
+    }
+
+    /** With the journal, changes the periodic catch-up found that no notification had brought. */
+    public long caughtUp() {
+        return this.caughtUp.sum();
+    }
+
+    /** With the journal, how many periodic catch-ups ran. */
+    public long catchUps() {
+        return this.catchUps.sum();
+    }
+
+    /** With the journal, rows deleted because they were older than the retention (by this instance). */
+    public long journalCleaned() {
+        return this.journalCleaned.sum();
+    }
+
+    /** Where reading the journal stands, or {@code null} when the journal is off or has not been read yet. */
+    public Journal journal() {
+        return this.journal;
+    }
+
+    @Override
+    public void replayed(long rows, boolean complete) {
+        this.replayed.add(rows);
+        Journal before = this.journal;
+        this.journal = new Journal(Instant.now(), rows, complete, (before != null) ? before.horizonAge() : Duration.ZERO,
+                (before != null) ? before.rowsBehind() : 0);
+    }
+
+    @Override
+    public void caughtUp(long rows, Duration horizonAge) {
+        this.catchUps.increment();
+        this.caughtUp.add(rows);
+        Journal before = this.journal;
+        if (before != null) {
+            this.journal = new Journal(before.lastReplayAt(), before.lastReplayRows(), before.lastReplayComplete(),
+                    horizonAge, rows);
+        }
+    }
+
+    @Override
+    public void journalCleaned(long rows) {
+        this.journalCleaned.add(rows);
+    }
+
     @Override
     public String toString() {
         return "connected=" + connected() + ", deliveryCheck=" + deliveryCheck() + ", reconnects=" + reconnects() + ", received=" + received() + ", invalid=" + invalid() + ", published=" + published() + ", dropped="
                 + dropped() + ", listenerErrors=" + listenerErrors() + ", subscriberDelivered=" + subscriberDelivered()
                 + ", subscriberDropped=" + subscriberDropped() + ", subscriberErrors=" + subscriberErrors()
-                + ", undelivered=" + undelivered();
+                + ", undelivered=" + undelivered()
+                + ((this.journal != null) ? ", replayed=" + replayed() + ", caughtUp=" + caughtUp() : "");
+    }
+
+    /**
+     * Where reading the journal stands.
+     *
+     * @param lastReplayAt when the last connection read what it had missed
+     * @param lastReplayRows how many changes that replay handed over
+     * @param lastReplayComplete whether it reached back to everything missed
+     * @param horizonAge at the last catch-up, how long the oldest transaction then open had been seen open by the
+     * catch-ups (zero when none was): a transaction that stays open holds back what the journal can call settled
+     * @param rowsBehind how many changes the last catch-up found that no notification had brought
+     */
+    public record Journal(Instant lastReplayAt, long lastReplayRows, boolean lastReplayComplete, Duration horizonAge,
+            long rowsBehind) {
+
     }
 
     /**

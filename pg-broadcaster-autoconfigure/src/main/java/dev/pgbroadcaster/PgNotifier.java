@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 
 import dev.pgbroadcaster.support.Excerpts;
 import dev.pgbroadcaster.support.Identifiers;
+import dev.pgbroadcaster.trigger.TriggerInstaller;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.ResultSetExtractor;
@@ -19,6 +20,10 @@ import org.springframework.jdbc.core.ResultSetExtractor;
  * <p>
  * Payloads are checked before the database is touched: the channel must be a valid channel name, and the
  * payload at most {@value #MAX_PAYLOAD_BYTES} bytes in UTF-8, PostgreSQL's limit.
+ * <p>
+ * {@link #throughJournal Through the journal}, each send writes a row to the journal table in the caller's
+ * transaction and rings its doorbell at commit; listeners that were away replay the row, and a payload may be as
+ * long as the journal allows.
  */
 public final class PgNotifier {
 
@@ -27,19 +32,42 @@ public final class PgNotifier {
 
     private static final String NOTIFY = "SELECT pg_notify(?, ?)";
 
+    private static final String JOURNAL_SEND = "SELECT pg_broadcaster_journal_send(?::regclass, ?, ?)";
+
     private static final ResultSetExtractor<Void> IGNORE_RESULT = (result) -> null;
 
     private final JdbcTemplate jdbc;
 
     private final PayloadWriter writer;
 
+    /** The journal table as SQL, or {@code null} to send plain notifications. */
+    private final String journal;
+
+    private final int maxPayloadBytes;
+
     /**
      * @param dataSource where notifications are sent; a transaction bound to it by Spring is joined
      * @param writer writes objects as payload text
      */
     public PgNotifier(DataSource dataSource, PayloadWriter writer) {
+        this(dataSource, writer, null, MAX_PAYLOAD_BYTES);
+    }
+
+    private PgNotifier(DataSource dataSource, PayloadWriter writer, String journal, int maxPayloadBytes) {
         this.jdbc = new JdbcTemplate(dataSource);
         this.writer = writer;
+        this.journal = journal;
+        this.maxPayloadBytes = maxPayloadBytes;
+    }
+
+    /**
+     * Returns a notifier that writes each notification to the journal table {@code table} (as {@code table} or
+     * {@code schema.table}, used as written) with {@code pg_broadcaster_journal_send}, which rings the journal's
+     * doorbell at commit.
+     * @param maxPayloadBytes the longest payload it sends, in bytes of UTF-8
+     */
+    public static PgNotifier throughJournal(DataSource dataSource, PayloadWriter writer, String table, int maxPayloadBytes) {
+        return new PgNotifier(dataSource, writer, TriggerInstaller.TableName.parse(table).quoted(), maxPayloadBytes);
     }
 
     /**
@@ -47,7 +75,7 @@ public final class PgNotifier {
      * @param channel the channel, used as written (a channel name is never parsed as SQL)
      * @param payload the payload text; {@code null} sends an empty payload
      * @throws IllegalArgumentException if the channel is not a valid channel name, or the payload is longer than
-     * {@value #MAX_PAYLOAD_BYTES} bytes or holds a NUL character
+     * {@value #MAX_PAYLOAD_BYTES} bytes (through the journal, than its largest payload) or holds a NUL character
      * @throws org.springframework.dao.DataAccessException if the database refuses the notification
      */
     public void send(String channel, String payload) {
@@ -57,16 +85,24 @@ public final class PgNotifier {
         }
         String text = (payload != null) ? payload : "";
         int bytes = text.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_PAYLOAD_BYTES) {
+        if (bytes > this.maxPayloadBytes) {
             throw new IllegalArgumentException("Cannot notify channel '" + channel + "': the payload is " + bytes
-                    + " bytes in UTF-8, but PostgreSQL accepts at most " + MAX_PAYLOAD_BYTES
+                    + " bytes in UTF-8, but " + ((this.journal != null)
+                            ? "pg.broadcaster.journal.max-payload allows at most " + this.maxPayloadBytes
+                            : "PostgreSQL accepts at most " + MAX_PAYLOAD_BYTES + " (with pg.broadcaster.journal.enabled=true "
+                                    + "longer ones travel through the journal)")
                     + ". Send a reference to the data (an id) rather than the data itself.");
         }
         if (text.indexOf('\0') >= 0) {
             throw new IllegalArgumentException(
                     "Cannot notify channel '" + channel + "': the payload holds a NUL character, which PostgreSQL text cannot");
         }
-        this.jdbc.query(NOTIFY, IGNORE_RESULT, channel, text);
+        if (this.journal != null) {
+            this.jdbc.query(JOURNAL_SEND, IGNORE_RESULT, this.journal, channel, text);
+        }
+        else {
+            this.jdbc.query(NOTIFY, IGNORE_RESULT, channel, text);
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 
 import dev.pgbroadcaster.BroadcasterStatistics;
 import dev.pgbroadcaster.core.PgBroadcaster;
+import dev.pgbroadcaster.support.DurationText;
 import dev.pgbroadcaster.support.Redaction;
 
 /**
@@ -62,6 +63,10 @@ public final class BroadcasterHealth {
         details.put("received", this.statistics.received());
         details.put("invalid", this.statistics.invalid());
         details.put("dropped", this.statistics.dropped() + this.statistics.subscriberDropped());
+        BroadcasterStatistics.Journal journal = this.statistics.journal();
+        if (journal != null) {
+            details.put("journal", journalDetails(journal));
+        }
         if (this.dataSource != null) {
             details.put("notificationQueueUsage", notificationQueueUsage());
         }
@@ -80,6 +85,20 @@ public final class BroadcasterHealth {
         catch (Exception ex) {
             return "unavailable (" + ex.getClass().getSimpleName() + ": " + Redaction.message(ex) + ")";
         }
+    }
+
+    private Map<String, Object> journalDetails(BroadcasterStatistics.Journal journal) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("horizonAge", DurationText.of(journal.horizonAge()));
+        details.put("rowsBehind", journal.rowsBehind());
+        Map<String, Object> lastReplay = new LinkedHashMap<>();
+        lastReplay.put("at", journal.lastReplayAt().toString());
+        lastReplay.put("rows", journal.lastReplayRows());
+        lastReplay.put("complete", journal.lastReplayComplete());
+        details.put("lastReplay", lastReplay);
+        details.put("replayed", this.statistics.replayed());
+        details.put("caughtUp", this.statistics.caughtUp());
+        return details;
     }
 
     private static String describe(BroadcasterStatistics.DeliveryCheck deliveryCheck) {

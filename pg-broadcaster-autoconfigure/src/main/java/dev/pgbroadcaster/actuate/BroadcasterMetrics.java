@@ -54,6 +54,22 @@ public final class BroadcasterMetrics implements MeterBinder, BroadcasterObserve
         FunctionCounter.builder(PREFIX + "reconnects", this.statistics, BroadcasterStatistics::reconnects)
             .description("Times the listener connection came back after it was lost")
             .register(registry);
+        // Zero unless the journal is on.
+        FunctionCounter.builder(PREFIX + "journal.replayed", this.statistics, BroadcasterStatistics::replayed)
+            .description("Changes the journal replayed after reconnects")
+            .baseUnit("notifications")
+            .register(registry);
+        FunctionCounter.builder(PREFIX + "journal.catch-ups", this.statistics, BroadcasterStatistics::catchUps)
+            .description("Periodic reads of the journal for changes no notification brought")
+            .register(registry);
+        FunctionCounter.builder(PREFIX + "journal.caught-up", this.statistics, BroadcasterStatistics::caughtUp)
+            .description("Changes the periodic reads of the journal found that no notification had brought")
+            .baseUnit("notifications")
+            .register(registry);
+        FunctionCounter.builder(PREFIX + "journal.cleaned", this.statistics, BroadcasterStatistics::journalCleaned)
+            .description("Journal rows deleted because they were older than the retention")
+            .baseUnit("rows")
+            .register(registry);
         this.registry = registry;
     }
 

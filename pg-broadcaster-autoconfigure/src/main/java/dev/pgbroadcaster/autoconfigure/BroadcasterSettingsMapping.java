@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.pgbroadcaster.core.BroadcasterSettings;
+import dev.pgbroadcaster.journal.JournalSettings;
 import dev.pgbroadcaster.listening.RecoverySettings;
 import dev.pgbroadcaster.support.InvalidSettingException;
+import dev.pgbroadcaster.trigger.TriggerInstaller.TableName;
 
 /**
  * Maps {@code pg.broadcaster.*} onto {@link BroadcasterSettings}, which checks them; a value it refuses becomes an
@@ -36,6 +38,35 @@ final class BroadcasterSettingsMapping {
         }
         catch (InvalidSettingException ex) {
             throw new InvalidBroadcasterPropertyException(propertyOf(ex, properties), ex.getProblem());
+        }
+    }
+
+    /**
+     * Returns the journal's settings, or {@code null} when it is off.
+     */
+    static JournalSettings journal(PgBroadcasterProperties properties) {
+        PgBroadcasterProperties.Journal journal = properties.getJournal();
+        if (!journal.isEnabled()) {
+            return null;
+        }
+        TableName table;
+        try {
+            table = TableName.parse(journal.getTable());
+        }
+        catch (IllegalArgumentException ex) {
+            throw new InvalidBroadcasterPropertyException("pg.broadcaster.journal.table", ex.getMessage());
+        }
+        if (journal.getInitializeSchema() == null) {
+            throw new InvalidBroadcasterPropertyException("pg.broadcaster.journal.initialize-schema", "must be always or never");
+        }
+        long maxPayload = (journal.getMaxPayload() != null) ? journal.getMaxPayload().toBytes() : -1;
+        try {
+            return new JournalSettings(table, journal.getInitializeSchema() == PgBroadcasterProperties.InitializeSchema.ALWAYS,
+                    journal.getCatchUpInterval(), journal.getRetention(), journal.getCleanupInterval(),
+                    (int) Math.max(-1, Math.min(Integer.MAX_VALUE, maxPayload)));
+        }
+        catch (InvalidSettingException ex) {
+            throw new InvalidBroadcasterPropertyException(ex.getProperty(), ex.getProblem());
         }
     }
 

@@ -12,6 +12,9 @@ import dev.pgbroadcaster.PayloadWriter;
 import dev.pgbroadcaster.PgNotifier;
 import dev.pgbroadcaster.core.BroadcasterSettings;
 import dev.pgbroadcaster.core.PgBroadcaster;
+import dev.pgbroadcaster.journal.Journal;
+import dev.pgbroadcaster.journal.JournalSettings;
+import dev.pgbroadcaster.listening.Preparation;
 import dev.pgbroadcaster.payload.Jackson2Payloads;
 import dev.pgbroadcaster.payload.Jackson3Payloads;
 
@@ -82,9 +85,22 @@ public class PgBroadcasterAutoConfiguration {
         // initialization too, and can wait for a database that is down at startup.
         // Every observer bean, metrics and the application's own included, found when the broadcaster starts.
         broadcaster.setObservers(() -> observers.orderedStream().toList());
+        Preparation preparation = null;
+        JournalSettings journalSettings = BroadcasterSettingsMapping.journal(properties);
+        if (journalSettings != null) {
+            Journal journal = new Journal(journalSettings, connectionFactory);
+            broadcaster.setJournal(journal);
+            if (journalSettings.initializeSchema()) {
+                // Before the triggers, which write to it.
+                preparation = new JournalInstallation(journal.table(), connectionFactory);
+            }
+        }
         TriggerInstallation installation = triggers.getIfAvailable();
         if (installation != null && !installation.isEmpty()) {
-            broadcaster.setPreparation(installation);
+            preparation = (preparation != null) ? Preparation.inOrder(preparation, installation) : installation;
+        }
+        if (preparation != null) {
+            broadcaster.setPreparation(preparation);
         }
         return broadcaster;
     }
@@ -162,8 +178,8 @@ public class PgBroadcasterAutoConfiguration {
     }
 
     /**
-     * What uses the application's DataSource: sending notifications, which join its transactions, and
-     * installing triggers.
+     * What uses the application's DataSource: sending notifications (through the journal when it is on), which join
+     * its transactions, and installing triggers.
      */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.jdbc.core.JdbcTemplate")
@@ -172,7 +188,12 @@ public class PgBroadcasterAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        PgNotifier pgNotifier(DataSource dataSource, PayloadWriter payloadWriter) {
+        PgNotifier pgNotifier(DataSource dataSource, PayloadWriter payloadWriter, PgBroadcasterProperties properties) {
+            JournalSettings journal = BroadcasterSettingsMapping.journal(properties);
+            if (journal != null) {
+                return PgNotifier.throughJournal(dataSource, payloadWriter, properties.getJournal().getTable(),
+                        journal.maxPayloadBytes());
+            }
             return new PgNotifier(dataSource, payloadWriter);
         }
 

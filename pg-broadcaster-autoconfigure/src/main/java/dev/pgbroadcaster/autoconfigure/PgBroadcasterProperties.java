@@ -7,6 +7,7 @@ import java.util.List;
 import dev.pgbroadcaster.OverflowPolicy;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of pg-broadcaster.
@@ -79,6 +80,8 @@ public class PgBroadcasterProperties {
     private List<PayloadType> payloadTypes = new ArrayList<>();
 
     private final Triggers triggers = new Triggers();
+
+    private final Journal journal = new Journal();
 
     public boolean isEnabled() {
         return this.enabled;
@@ -174,6 +177,10 @@ public class PgBroadcasterProperties {
 
     public Triggers getTriggers() {
         return this.triggers;
+    }
+
+    public Journal getJournal() {
+        return this.journal;
     }
 
     public List<PayloadType> getPayloadTypes() {
@@ -325,6 +332,120 @@ public class PgBroadcasterProperties {
         public void setChannel(String channel) {
             this.channel = channel;
         }
+
+    }
+
+    /**
+     * The journal: a table with a row per change, from which each instance replays what it missed.
+     */
+    public static class Journal {
+
+        /**
+         * Whether changes are written to a journal table as well as notified, so that every instance delivers each
+         * change exactly once: live, or replayed after a reconnect. PgNotifier and the installed triggers write to it.
+         */
+        private boolean enabled = false;
+
+        /**
+         * Journal table, as 'table' or 'schema.table', used as written. Unqualified, it is found on the search path.
+         */
+        private String table = "pg_broadcaster_journal";
+
+        /**
+         * Whether to create what is missing of the journal table and its functions at startup: 'always', or
+         * 'never' to leave it to migrations (META-INF/pg-broadcaster/journal_table.sql and journal_functions.sql).
+         */
+        private InitializeSchema initializeSchema = InitializeSchema.ALWAYS;
+
+        /**
+         * How often the listener reads the journal for changes no notification brought, such as a lost doorbell.
+         */
+        private Duration catchUpInterval = Duration.ofSeconds(1);
+
+        /**
+         * How long journal rows are kept. An instance away for longer is told its replay is incomplete.
+         */
+        private Duration retention = Duration.ofHours(1);
+
+        /**
+         * How often rows older than the retention are deleted, by one instance at a time.
+         */
+        private Duration cleanupInterval = Duration.ofMinutes(1);
+
+        /**
+         * Largest payload PgNotifier writes to the journal, in UTF-8. Payloads over NOTIFY's 7999 bytes travel
+         * through the journal row.
+         */
+        private DataSize maxPayload = DataSize.ofMegabytes(1);
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getTable() {
+            return this.table;
+        }
+
+        public void setTable(String table) {
+            this.table = table;
+        }
+
+        public InitializeSchema getInitializeSchema() {
+            return this.initializeSchema;
+        }
+
+        public void setInitializeSchema(InitializeSchema initializeSchema) {
+            this.initializeSchema = initializeSchema;
+        }
+
+        public Duration getCatchUpInterval() {
+            return this.catchUpInterval;
+        }
+
+        public void setCatchUpInterval(Duration catchUpInterval) {
+            this.catchUpInterval = catchUpInterval;
+        }
+
+        public Duration getRetention() {
+            return this.retention;
+        }
+
+        public void setRetention(Duration retention) {
+            this.retention = retention;
+        }
+
+        public Duration getCleanupInterval() {
+            return this.cleanupInterval;
+        }
+
+        public void setCleanupInterval(Duration cleanupInterval) {
+            this.cleanupInterval = cleanupInterval;
+        }
+
+        public DataSize getMaxPayload() {
+            return this.maxPayload;
+        }
+
+        public void setMaxPayload(DataSize maxPayload) {
+            this.maxPayload = maxPayload;
+        }
+
+    }
+
+    /**
+     * Whether the starter creates the journal table.
+     */
+    public enum InitializeSchema {
+
+        /** Create what is missing at startup. */
+        ALWAYS,
+
+        /** Leave it to the application's migrations. */
+        NEVER
 
     }
 

@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
+import dev.pgbroadcaster.journal.JournalSettings;
 import dev.pgbroadcaster.listening.Preparation;
 import dev.pgbroadcaster.support.Identifiers;
 import dev.pgbroadcaster.trigger.TriggerInstaller;
@@ -62,7 +63,9 @@ final class TriggerInstallation implements Preparation {
         if (problem != null) {
             throw new InvalidBroadcasterPropertyException("pg.broadcaster.triggers.channel", "'" + channel + "' " + problem);
         }
-        return new TriggerInstallation(new TriggerInstaller(dataSource, tables, channel), tables);
+        JournalSettings journal = BroadcasterSettingsMapping.journal(properties);
+        return new TriggerInstallation(
+                new TriggerInstaller(dataSource, tables, channel, (journal != null) ? journal.table() : null), tables);
     }
 
     boolean isEmpty() {

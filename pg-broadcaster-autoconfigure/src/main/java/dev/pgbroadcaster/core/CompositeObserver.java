@@ -96,6 +96,21 @@ final class CompositeObserver implements BroadcasterObserver {
         each(BroadcasterObserver::disconnected);
     }
 
+    @Override
+    public void replayed(long rows, boolean complete) {
+        each((observer) -> observer.replayed(rows, complete));
+    }
+
+    @Override
+    public void caughtUp(long rows, Duration horizonAge) {
+        each((observer) -> observer.caughtUp(rows, horizonAge));
+    }
+
+    @Override
+    public void journalCleaned(long rows) {
+        each((observer) -> observer.journalCleaned(rows));
+    }
+
     private void each(Consumer<BroadcasterObserver> call) {
         for (BroadcasterObserver observer : this.observers) {
             try {

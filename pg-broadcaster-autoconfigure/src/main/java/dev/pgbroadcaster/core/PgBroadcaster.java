@@ -15,6 +15,8 @@ import dev.pgbroadcaster.Subscription;
 import dev.pgbroadcaster.dispatch.ApplicationEventDelivery;
 import dev.pgbroadcaster.dispatch.Dispatcher;
 import dev.pgbroadcaster.dispatch.Subscriptions;
+import dev.pgbroadcaster.journal.Journal;
+import dev.pgbroadcaster.journal.JournalRetention;
 import dev.pgbroadcaster.listening.ConnectionFailures;
 import dev.pgbroadcaster.listening.NotificationListener;
 import dev.pgbroadcaster.listening.Preparation;
@@ -57,6 +59,10 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     private PayloadDecoder decoder = PayloadDecoder.changeNotifications();
 
     private Preparation preparation;
+
+    private Journal journal;
+
+    private JournalRetention retention;
 
     private Supplier<? extends List<? extends BroadcasterObserver>> observers = List::of;
 
@@ -107,6 +113,14 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         this.preparation = preparation;
     }
 
+    /**
+     * Has the broadcaster deliver every change written to {@code journal} while it runs, exactly once: live from
+     * each doorbell, replayed after each gap. Takes effect the next time the broadcaster starts.
+     */
+    public void setJournal(Journal journal) {
+        this.journal = journal;
+    }
+
     @Override
     public void setApplicationContext(ApplicationContext applicationContext) {
         this.applicationContext = applicationContext;
@@ -148,6 +162,9 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             NotificationListener listening = new NotificationListener(this.connectionFactory, this.settings.channels(),
                     new Intake(this.decoder, starting, this.observer, this.statistics, this.settings.channels()),
                     this.recovery, this.observer);
+            if (this.journal != null) {
+                listening.replayFrom(this.journal.reader(this.settings.channels(), this.observer));
+            }
             Exception failure = prepare(listening);
             if (failure == null) {
                 failure = connect(listening);
@@ -157,6 +174,9 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             }
             listening.startReading();
             this.listener = listening;
+            if (this.journal != null) {
+                this.retention = this.journal.startRetention(this.observer);
+            }
         }
     }
 
@@ -236,6 +256,10 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             long now = System.nanoTime();
             long deadline = now + this.settings.shutdownTimeout().toNanos();
             stopping.requestStop();
+            if (this.retention != null) {
+                this.retention.close();
+                this.retention = null;
+            }
             boolean listenerStopped = stopping.awaitStop(Math.min(deadline, now + LISTENER_STOP_GRACE.toNanos()));
             if (!listenerStopped) {
                 // Stuck in a round trip on a dead connection, or blocked on a full queue: dropping the connection

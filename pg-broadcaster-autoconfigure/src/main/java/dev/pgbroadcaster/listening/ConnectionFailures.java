@@ -35,6 +35,10 @@ public final class ConnectionFailures {
             // insufficient_privilege
             case "42501" -> "the user lacks a privilege it needs: grant the user of pg.broadcaster.username (or "
                     + "spring.datasource.username) CONNECT on the database";
+            // undefined_table: the only tables the listener reads are the journal's
+            case "42P01" -> "the journal table does not exist: set pg.broadcaster.journal.initialize-schema=always to have "
+                    + "it created, or create it from META-INF/pg-broadcaster/journal_table.sql and journal_functions.sql "
+                    + "(for a pg.broadcaster.journal.table of your own, with that name)";
             // The driver's own "connection rejected", which it uses when the server asks for a password and none is set.
             case "08004" -> mentionsPassword(failure) ? "the server asks for a password and none is set: set "
                     + "pg.broadcaster.password (or spring.datasource.password)" : null;

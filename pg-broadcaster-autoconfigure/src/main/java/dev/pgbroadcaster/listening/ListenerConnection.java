@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -83,10 +84,15 @@ final class ListenerConnection {
 
     private final Consumer<BroadcasterStatistics.DeliveryCheck> checked;
 
+    /** The channels of the replay source, if any, LISTENed on besides the application's. */
+    private final Set<String> sourceChannels;
+
     private ListenerConnection(Connection connection, ListenerConnectionFactory factory, String probeChannel,
-            RecoverySettings settings, Consumer<BroadcasterStatistics.DeliveryCheck> checked) throws SQLException {
+            Set<String> sourceChannels, RecoverySettings settings, Consumer<BroadcasterStatistics.DeliveryCheck> checked)
+            throws SQLException {
         this.connection = connection;
         this.checked = checked;
+        this.sourceChannels = sourceChannels;
         this.factory = factory;
         this.notifications = connection.unwrap(PGConnection.class);
         this.description = factory.description();
@@ -96,11 +102,13 @@ final class ListenerConnection {
     }
 
     /**
-     * Opens a connection and LISTENs, in one round trip, on every channel and on a private probe channel.
+     * Opens a connection and LISTENs, in one round trip, on every channel, on those of the replay source, and on a
+     * private probe channel.
+     * @param source the replay source, or {@code null}
      * @param checked hears where the delivery check stands each time that changes
      */
-    static ListenerConnection open(ListenerConnectionFactory factory, List<String> channels, RecoverySettings settings,
-            Consumer<BroadcasterStatistics.DeliveryCheck> checked) throws SQLException {
+    static ListenerConnection open(ListenerConnectionFactory factory, List<String> channels, ReplaySource source,
+            RecoverySettings settings, Consumer<BroadcasterStatistics.DeliveryCheck> checked) throws SQLException {
         Connection connection = factory.connect();
         try {
             // Notifications only arrive outside a transaction.
@@ -116,19 +124,35 @@ final class ListenerConnection {
                         + "pg.broadcaster.liveness.timeout cannot bound its round trips; use a PostgreSQL JDBC connection");
             }
             String probeChannel = PROBE_PREFIX + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+            Set<String> sourceChannels = (source != null) ? Set.copyOf(source.channels(connection)) : Set.of();
             List<String> listened = new ArrayList<>(channels);
+            listened.addAll(sourceChannels);
             listened.add(probeChannel);
             try (Statement statement = connection.createStatement()) {
                 statement.execute(listened.stream()
                     .map((name) -> "LISTEN " + Identifiers.quote(name))
                     .collect(Collectors.joining("; ")));
             }
-            return new ListenerConnection(connection, factory, probeChannel, settings, checked);
+            return new ListenerConnection(connection, factory, probeChannel, sourceChannels, settings, checked);
         }
         catch (SQLException | RuntimeException ex) {
             abort(connection);
             throw ex;
         }
+    }
+
+    /**
+     * Returns the JDBC connection, for the replay source's reads on the listener thread.
+     */
+    Connection jdbc() {
+        return this.connection;
+    }
+
+    /**
+     * Returns whether {@code channel} is one of the replay source's.
+     */
+    boolean isSourceChannel(String channel) {
+        return this.sourceChannels.contains(channel);
     }
 
     /**

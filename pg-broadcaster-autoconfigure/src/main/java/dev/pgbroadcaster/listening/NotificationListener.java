@@ -72,6 +72,9 @@ public final class NotificationListener {
 
     private int failedStartupAttempts;
 
+    /** What is read after each gap so that nothing sent meanwhile is missed, or {@code null}. */
+    private ReplaySource source;
+
     /** Preparation still to be done before listening, because the database could not be reached for it yet. */
     private volatile Preparation pendingPreparation;
 
@@ -100,6 +103,14 @@ public final class NotificationListener {
      */
     public void prepareBeforeListening(Preparation preparation) {
         this.pendingPreparation = preparation;
+    }
+
+    /**
+     * Has every new connection, after LISTEN and before it is announced, hand over from {@code source} what was
+     * sent while there was none, and the listener ask it between reads for what no notification brought.
+     */
+    public void replayFrom(ReplaySource source) {
+        this.source = source;
     }
 
     /**
@@ -188,14 +199,17 @@ public final class NotificationListener {
             while (!stopping()) {
                 ListenerConnection current = this.connection;
                 try {
-                    handleAll(current.receive());
+                    handleAll(current, current.receive());
                     current.maintain();
+                    if (this.source != null) {
+                        this.source.maintain(current.jdbc(), this.handler);
+                    }
                 }
                 catch (SQLException | RuntimeException ex) {
                     if (stopping()) {
                         break;
                     }
-                    handleAll(current.receivedBeforeFailure());
+                    handleAll(current, current.receivedBeforeFailure());
                     lost(current, ex);
                     if (!reconnect(true, 0)) {
                         return;
@@ -208,12 +222,12 @@ public final class NotificationListener {
         }
     }
 
-    private void handleAll(List<PGNotification> notifications) {
+    private void handleAll(ListenerConnection current, List<PGNotification> notifications) {
         if (notifications.isEmpty()) {
             return;
         }
         for (PGNotification notification : notifications) {
-            handle(notification);
+            handle(current, notification);
         }
         try {
             this.handler.endOfRead();
@@ -223,9 +237,14 @@ public final class NotificationListener {
         }
     }
 
-    private void handle(PGNotification notification) {
+    private void handle(ListenerConnection current, PGNotification notification) {
         try {
-            this.handler.handle(notification.getName(), notification.getParameter(), notification.getPID());
+            if (this.source != null && current.isSourceChannel(notification.getName())) {
+                this.source.notified(current.jdbc(), notification.getParameter(), notification.getPID(), this.handler);
+            }
+            else {
+                this.handler.handle(notification.getName(), notification.getParameter(), notification.getPID());
+            }
         }
         catch (RuntimeException ex) {
             logger.error("Could not hand over a notification on channel " + Identifiers.quote(notification.getName())
@@ -241,7 +260,9 @@ public final class NotificationListener {
         this.observer.connectionFailed(redacted);
         this.observer.disconnected();
         logger.warn("Lost the listener connection to " + this.connectionFactory.description() + " ("
-                + Redaction.message(ex) + "); notifications sent until it is back are lost. Reconnecting.");
+                + Redaction.message(ex) + "); " + ((this.source != null)
+                        ? "what is sent until it is back will be replayed from the journal then. Reconnecting."
+                        : "notifications sent until it is back are lost. Reconnecting."));
         this.handler.disconnected(new BroadcasterDisconnectedEvent(this.channels, redacted, true, Instant.now()));
     }
 
@@ -270,11 +291,11 @@ public final class NotificationListener {
                 if (opened == null) {
                     return false;
                 }
-                Duration downtime = connected(opened, reconnect);
+                BroadcasterConnectedEvent event = connected(opened, reconnect);
                 logger.info((reconnect ? "Reconnected" : "Connected") + " to " + this.connectionFactory.description()
                         + " after " + attempt + (attempt == 1 ? " attempt" : " attempts") + "; listening "
                         + (reconnect ? "again " : "") + "on " + describeChannels() + " (notifications were not received for "
-                        + downtime.toMillis() + " ms)");
+                        + event.downtime().toMillis() + " ms" + describeReplay(event) + ")");
                 return true;
             }
             catch (SQLException | RuntimeException ex) {
@@ -291,8 +312,8 @@ public final class NotificationListener {
      * connection is announced; a preparation that cannot reach the database fails the attempt.
      */
     private ListenerConnection openPrepared() throws SQLException {
-        ListenerConnection opened = ListenerConnection.open(this.connectionFactory, this.channels, this.recovery,
-                this.observer::deliveryChecked);
+        ListenerConnection opened = ListenerConnection.open(this.connectionFactory, this.channels, this.source,
+                this.recovery, this.observer::deliveryChecked);
         Preparation pending = this.pendingPreparation;
         if (pending == null) {
             return opened;
@@ -352,15 +373,41 @@ public final class NotificationListener {
         }
     }
 
-    private Duration connected(ListenerConnection opened, boolean reconnect) {
+    /**
+     * Replays what was missed, if there is a replay source, then announces the connection.
+     * @throws SQLException if the replay could not read what was missed: the connection is dropped
+     */
+    private BroadcasterConnectedEvent connected(ListenerConnection opened, boolean reconnect) throws SQLException {
+        // Set first, so that stopping can drop the connection while a long replay runs on it.
         this.connection = opened;
+        ReplaySource.Replay replay = null;
+        if (this.source != null) {
+            try {
+                replay = this.source.replay(opened.jdbc(), reconnect, this.handler, this::stopping);
+            }
+            catch (SQLException | RuntimeException ex) {
+                this.connection = null;
+                opened.abort();
+                throw ex;
+            }
+        }
         this.reportedLasting = null;
         this.observer.connected(reconnect);
         Duration downtime = Duration.ofNanos(System.nanoTime() - this.downSince);
         boolean atOnce = !reconnect && this.failedStartupAttempts == 0;
-        this.handler.connected(new BroadcasterConnectedEvent(this.channels, reconnect, atOnce ? Duration.ZERO : downtime,
-                Instant.now()));
-        return downtime;
+        BroadcasterConnectedEvent event = new BroadcasterConnectedEvent(this.channels, reconnect,
+                atOnce ? Duration.ZERO : downtime, Instant.now(), (replay != null) ? replay.rows() : 0,
+                (replay != null) ? replay.complete() : atOnce);
+        this.handler.connected(event);
+        return event;
+    }
+
+    private String describeReplay(BroadcasterConnectedEvent event) {
+        if (this.source == null) {
+            return "";
+        }
+        return "; replayed " + event.replayed() + " from the journal"
+                + (event.complete() ? "" : ", which could not reach back to everything missed");
     }
 
     private void giveUp(int attempts, Exception lastFailure) {

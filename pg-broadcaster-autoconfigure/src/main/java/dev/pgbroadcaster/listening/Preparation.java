@@ -23,4 +23,25 @@ public interface Preparation {
      */
     void prepare() throws SQLException;
 
+    /**
+     * Returns a preparation that does {@code first}, then {@code then}; done again, it does both again, so each
+     * must be safe to repeat.
+     */
+    static Preparation inOrder(Preparation first, Preparation then) {
+        return new Preparation() {
+
+            @Override
+            public String description() {
+                return first.description() + " and " + then.description();
+            }
+
+            @Override
+            public void prepare() throws SQLException {
+                first.prepare();
+                then.prepare();
+            }
+
+        };
+    }
+
 }

@@ -1,8 +1,5 @@
 package dev.pgbroadcaster.trigger;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +9,7 @@ import java.util.zip.CRC32;
 
 import javax.sql.DataSource;
 
+import dev.pgbroadcaster.support.ClasspathScripts;
 import dev.pgbroadcaster.support.Identifiers;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -33,19 +31,28 @@ public final class TriggerInstaller {
     /** The classpath resource that defines {@code pg_broadcaster_notify()}. */
     public static final String SCRIPT = "META-INF/pg-broadcaster/notify_table.sql";
 
+    /** The classpath resource that defines the functions that write to the journal. */
+    public static final String JOURNAL_SCRIPT = "META-INF/pg-broadcaster/journal_functions.sql";
+
     /**
      * The name of the trigger function, and of the triggers that earlier versions created; a trigger of that name
      * that notifies the channel is taken as in place. New triggers are named by {@link #triggerName(String)}.
      */
     public static final String TRIGGER = "pg_broadcaster_notify";
 
+    /** The trigger function that writes to the journal, defined by the journal's functions script. */
+    public static final String JOURNAL_FUNCTION = "pg_broadcaster_journal_notify";
+
     // 63 bytes, less "pg_broadcaster_", "_" and eight hexadecimal digits.
     private static final int MAX_READABLE = 63 - 15 - 1 - 8;
 
     private static final Log logger = LogFactory.getLog(TriggerInstaller.class);
 
-    // Serialises installers of several instances starting at once; any constant unlikely to clash will do.
-    private static final long LOCK_KEY = 0x7067_6272_6f61_6463L;
+    /**
+     * The advisory lock that serialises what instances starting at once install (triggers, the journal); any
+     * constant unlikely to clash will do.
+     */
+    public static final long LOCK_KEY = 0x7067_6272_6f61_6463L;
 
     // pg_trigger.tgtype of AFTER ... FOR EACH STATEMENT on INSERT (4), DELETE (8), UPDATE (16) and TRUNCATE (32).
     private static final int STATEMENT_TRIGGER_TYPE = 4 | 8 | 16 | 32;
@@ -58,16 +65,39 @@ public final class TriggerInstaller {
 
     private final String channel;
 
+    /** The journal table as SQL, or {@code null} for plain notifications. */
+    private final String journal;
+
+    /** The function the triggers run. */
+    private final String function;
+
+    /** The arguments the triggers pass it. */
+    private final List<String> arguments;
+
     /**
      * @param dataSource where the tables are
      * @param tables the tables, checked with {@link TableName#parse(String)}
      * @param channel the channel the triggers notify
      */
     public TriggerInstaller(DataSource dataSource, List<TableName> tables, String channel) {
+        this(dataSource, tables, channel, null);
+    }
+
+    /**
+     * @param dataSource where the tables are
+     * @param tables the tables, checked with {@link TableName#parse(String)}
+     * @param channel the channel the triggers notify
+     * @param journal the journal table the triggers write to ({@value #JOURNAL_FUNCTION}), or {@code null} for
+     * triggers that notify ({@value #TRIGGER})
+     */
+    public TriggerInstaller(DataSource dataSource, List<TableName> tables, String channel, TableName journal) {
         this.jdbc = new JdbcTemplate(dataSource);
         this.transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         this.tables = List.copyOf(tables);
         this.channel = channel;
+        this.journal = (journal != null) ? journal.quoted() : null;
+        this.function = (journal != null) ? JOURNAL_FUNCTION : TRIGGER;
+        this.arguments = (journal != null) ? List.of(channel, this.journal) : List.of(channel);
     }
 
     /**
@@ -77,7 +107,10 @@ public final class TriggerInstaller {
     public void install() {
         List<Attachment> attachments = this.transaction.execute((status) -> {
             this.jdbc.query("SELECT pg_advisory_xact_lock(?)", (result) -> null, LOCK_KEY);
-            this.jdbc.execute(script());
+            this.jdbc.execute(script(SCRIPT));
+            if (this.journal != null) {
+                this.jdbc.execute(script(JOURNAL_SCRIPT));
+            }
             List<Attachment> each = new ArrayList<>();
             for (TableName table : this.tables) {
                 each.add(attach(table));
@@ -107,38 +140,54 @@ public final class TriggerInstaller {
         if (!Boolean.TRUE.equals(exists)) {
             throw new MissingTableException(table);
         }
-        // Every trigger on the table that runs the function, whoever made it (this installer, an earlier version of
-        // it under the name pg_broadcaster_notify, or a migration), with the channel it notifies: tgargs holds each
-        // argument followed by a NUL byte.
-        List<ExistingTrigger> existing = this.jdbc.query("SELECT t.tgname, CASE WHEN t.tgnargs = 1 THEN "
-                + "convert_from(substring(t.tgargs FROM 1 FOR length(t.tgargs) - 1), 'UTF8') END, "
+        // Every trigger on the table that runs either function, whoever made it (this installer, an earlier version of
+        // it under the name pg_broadcaster_notify, or a migration), with its arguments: tgargs holds each argument
+        // followed by a NUL byte.
+        List<ExistingTrigger> existing = this.jdbc.query("SELECT t.tgname, p.proname, t.tgargs, "
                 + "t.tgtype = ? AND t.tgenabled <> 'D', pg_get_triggerdef(t.oid) FROM pg_trigger t "
                 + "JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = to_regclass(?) AND NOT t.tgisinternal "
-                + "AND p.proname = 'pg_broadcaster_notify' ORDER BY t.tgname",
-                (row, index) -> new ExistingTrigger(row.getString(1), row.getString(2), row.getBoolean(3), row.getString(4)),
-                STATEMENT_TRIGGER_TYPE, qualified);
+                + "AND p.proname IN (?, ?) ORDER BY t.tgname",
+                (row, index) -> new ExistingTrigger(row.getString(1), row.getString(2), arguments(row.getBytes(3)),
+                        row.getBoolean(4), row.getString(5)),
+                STATEMENT_TRIGGER_TYPE, qualified, TRIGGER, JOURNAL_FUNCTION);
         List<String> otherChannels = existing.stream()
             .map(ExistingTrigger::channel)
             .filter((other) -> other != null && !other.equals(this.channel))
             .distinct()
             .toList();
         for (ExistingTrigger trigger : existing) {
-            if (this.channel.equals(trigger.channel()) && trigger.complete()) {
-                return new Attachment(table, trigger.name(), false, null, otherChannels);
+            if (trigger.function().equals(this.function) && trigger.arguments().equals(this.arguments)
+                    && trigger.complete()) {
+                return new Attachment(table, trigger.name(), false, List.of(), otherChannels);
             }
         }
         String name = triggerName(this.channel);
-        String replaced = existing.stream()
-            .filter((trigger) -> trigger.name().equals(name))
-            .map(ExistingTrigger::definition)
-            .findFirst()
-            .orElse(null);
-        if (replaced != null) {
-            this.jdbc.execute("DROP TRIGGER " + Identifiers.quote(name) + " ON " + qualified);
+        // The trigger of that name, and any that notifies this channel the other way (with or without the journal),
+        // which would deliver each change twice or not at all.
+        List<ExistingTrigger> replaced = existing.stream()
+            .filter((trigger) -> trigger.name().equals(name)
+                    || (this.channel.equals(trigger.channel()) && !trigger.function().equals(this.function)))
+            .toList();
+        for (ExistingTrigger trigger : replaced) {
+            this.jdbc.execute("DROP TRIGGER " + Identifiers.quote(trigger.name()) + " ON " + qualified);
         }
         this.jdbc.execute("CREATE TRIGGER " + Identifiers.quote(name) + " AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "
-                + qualified + " FOR EACH STATEMENT EXECUTE FUNCTION pg_broadcaster_notify(" + Identifiers.quoteLiteral(this.channel) + ")");
-        return new Attachment(table, name, true, replaced, otherChannels);
+                + qualified + " FOR EACH STATEMENT EXECUTE FUNCTION " + this.function + "("
+                + this.arguments.stream().map(Identifiers::quoteLiteral).collect(Collectors.joining(", ")) + ")");
+        return new Attachment(table, name, true, replaced.stream().map(ExistingTrigger::definition).toList(),
+                otherChannels);
+    }
+
+    private static List<String> arguments(byte[] tgargs) {
+        List<String> arguments = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < tgargs.length; i++) {
+            if (tgargs[i] == 0) {
+                arguments.add(new String(tgargs, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        return arguments;
     }
 
     private void report(List<Attachment> attachments) {
@@ -147,7 +196,8 @@ public final class TriggerInstaller {
         for (Attachment attachment : attachments) {
             (attachment.created() ? attached : inPlace).add(attachment.table() + " (" + attachment.trigger() + ")");
         }
-        StringBuilder line = new StringBuilder("Trigger function pg_broadcaster_notify() notifies channel ")
+        StringBuilder line = new StringBuilder("Trigger function " + this.function + "() ")
+            .append((this.journal != null) ? "writes to the journal " + this.journal + " for channel " : "notifies channel ")
             .append(Identifiers.quote(this.channel)).append(" of changes to ").append(this.tables).append(": ");
         line.append(attached.isEmpty() ? "none attached now" : "attached now to " + String.join(", ", attached));
         line.append(inPlace.isEmpty() ? "" : "; already in place on " + String.join(", ", inPlace));
@@ -160,31 +210,29 @@ public final class TriggerInstaller {
         }
         logger.info(line);
         for (Attachment attachment : attachments) {
-            if (attachment.replaced() != null) {
-                logger.warn("Replaced the trigger " + attachment.trigger() + " on " + attachment.table()
-                        + ", which was not what pg-broadcaster attaches (all four kinds of statement, enabled): it was "
-                        + attachment.replaced());
+            for (String replaced : attachment.replaced()) {
+                logger.warn("Replaced a trigger on " + attachment.table() + " with " + attachment.trigger()
+                        + ", which is what pg-broadcaster attaches (all four kinds of statement, enabled, "
+                        + ((this.journal != null) ? "writing to the journal" : "notifying without the journal")
+                        + "): it was " + replaced);
             }
         }
     }
 
-    private static String script() {
-        try (InputStream in = TriggerInstaller.class.getClassLoader().getResourceAsStream(SCRIPT)) {
-            if (in == null) {
-                throw new IllegalStateException("The trigger script " + SCRIPT + " is missing from the classpath");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException("Could not read " + SCRIPT, ex);
-        }
+    private static String script(String resource) {
+        return ClasspathScripts.read(resource);
     }
 
-    private record ExistingTrigger(String name, String channel, boolean complete, String definition) {
+    private record ExistingTrigger(String name, String function, List<String> arguments, boolean complete,
+            String definition) {
+
+        String channel() {
+            return this.arguments.isEmpty() ? null : this.arguments.get(0);
+        }
 
     }
 
-    private record Attachment(TableName table, String trigger, boolean created, String replaced,
+    private record Attachment(TableName table, String trigger, boolean created, List<String> replaced,
             List<String> otherChannels) {
 
     }
@@ -219,7 +267,10 @@ public final class TriggerInstaller {
             return new TableName(schema, table);
         }
 
-        String quoted() {
+        /**
+         * Returns the name as SQL, each part quoted.
+         */
+        public String quoted() {
             return (this.schema != null ? Identifiers.quote(this.schema) + "." : "") + Identifiers.quote(this.table);
         }
 

@@ -28,6 +28,8 @@ import org.postgresql.PGProperty;
  * not closed, as when a network drops every packet (no FIN, no RST); new connections work;</li>
  * <li>{@link #blackHoleNewConnections(boolean)}: connections opened from now on are accepted and then carry
  * nothing;</li>
+ * <li>{@link #refuseNewConnections(boolean)}: connections opened from now on are closed at once, as by a server
+ * that is down;</li>
  * <li>{@link #dropNotifications(boolean)}: the server's NotificationResponse messages (type 'A') are taken out of
  * what it sends, as a pooler in transaction pooling mode effectively does.</li>
  * </ul>
@@ -51,6 +53,8 @@ public final class LoopbackProxy implements AutoCloseable {
     private final AtomicLong notificationsForwarded = new AtomicLong();
 
     private volatile boolean blackHoleNew;
+
+    private volatile boolean refuseNew;
 
     private volatile boolean dropNotifications;
 
@@ -110,6 +114,13 @@ public final class LoopbackProxy implements AutoCloseable {
     }
 
     /**
+     * Whether connections opened from now on are closed as soon as they are accepted.
+     */
+    public void refuseNewConnections(boolean refuse) {
+        this.refuseNew = refuse;
+    }
+
+    /**
      * Whether to take the server's notifications out of what reaches the clients.
      */
     public void dropNotifications(boolean drop) {
@@ -152,6 +163,10 @@ public final class LoopbackProxy implements AutoCloseable {
             }
             catch (IOException ex) {
                 return;
+            }
+            if (this.refuseNew) {
+                closeQuietly(client);
+                continue;
             }
             Link link = new Link(client, this.blackHoleNew);
             this.links.add(link);
