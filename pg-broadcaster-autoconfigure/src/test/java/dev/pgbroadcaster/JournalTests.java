@@ -7,8 +7,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 
-import javax.sql.DataSource;
-
 import dev.pgbroadcaster.testsupport.LoopbackProxy;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
@@ -18,9 +16,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 import static dev.pgbroadcaster.Broadcasting.change;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -203,7 +198,7 @@ class JournalTests {
             awayWhile(recorder, () -> {
                 notifier.send(this.channel, change("deleted_before_it_was_read", "INSERT"));
                 // Another instance, which can reach the database, deletes what is older than the retention.
-                Broadcasting.application(Broadcasting.channel()).withUserConfiguration(Database.class)
+                Broadcasting.application(Broadcasting.channel()).withUserConfiguration(PgNotifierTests.Database.class)
                     .withPropertyValues("pg.broadcaster.journal.enabled=true", "pg.broadcaster.journal.retention=1s",
                             "pg.broadcaster.journal.cleanup-interval=100ms")
                     .run((other) -> {
@@ -235,7 +230,7 @@ class JournalTests {
 
     private ApplicationContextRunner journalApplication() {
         return Broadcasting.application(this.channel)
-            .withUserConfiguration(EventRecorder.class, Database.class)
+            .withUserConfiguration(EventRecorder.class, PgNotifierTests.Database.class)
             .withPropertyValues("pg.broadcaster.journal.enabled=true", "pg.broadcaster.application-name=" + this.applicationName,
                     "pg.broadcaster.reconnect.initial-delay=50ms", "pg.broadcaster.reconnect.max-delay=200ms",
                     "pg.broadcaster.liveness.timeout=1s");
@@ -291,18 +286,6 @@ class JournalTests {
                 return result.getBoolean(1);
             }
         }
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class Database {
-
-        @Bean
-        DataSource dataSource() {
-            TestDatabase database = TestDatabase.get();
-            return new SimpleDriverDataSource(new org.postgresql.Driver(), database.jdbcUrl(), database.username(),
-                    database.password());
-        }
-
     }
 
     @FunctionalInterface

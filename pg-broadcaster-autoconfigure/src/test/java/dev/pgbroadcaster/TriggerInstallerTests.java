@@ -108,7 +108,7 @@ class TriggerInstallerTests {
                 .isEqualTo(change(this.table, "DELETE"));
         });
         assertThat(triggerCount()).isEqualTo(1);
-        assertThat(output.getOut()).contains("Replaced the trigger " + name + " on " + this.table)
+        assertThat(output.getOut()).contains("Replaced a trigger on " + this.table + " with " + name)
             .contains("AFTER INSERT ON");
     }
 
@@ -124,6 +124,29 @@ class TriggerInstallerTests {
             .run((context) -> assertThat(context).hasNotFailed());
         assertThat(triggerCount()).isEqualTo(1);
         assertThat(output.getOut()).contains("none attached now; already in place on " + this.table + " (pg_broadcaster_notify)");
+    }
+
+    @Test
+    void turningTheJournalOnAndOffAgainSwapsTheTriggerSoEachChangeArrivesOnce(CapturedOutput output) throws Exception {
+        TestDatabase.get().execute("CREATE TABLE " + this.table + " (id int)");
+        ApplicationContextRunner plain = application().withPropertyValues("pg.broadcaster.triggers.tables[0]=" + this.table);
+        ApplicationContextRunner journal = plain.withPropertyValues("pg.broadcaster.journal.enabled=true");
+        for (ApplicationContextRunner application : List.of(plain, journal, plain)) {
+            application.run((context) -> {
+                EventRecorder recorder = context.getBean(EventRecorder.class);
+                recorder.next(BroadcasterConnectedEvent.class);
+                TestDatabase.get().execute("INSERT INTO " + this.table + " VALUES (1)");
+                ChangeNotification sentinel = change("sentinel", "INSERT");
+                Broadcasting.send(this.channel, sentinel);
+                assertThat(recorder.upTo(ChangeNotification.class, sentinel))
+                    .containsExactly(change(this.table, "INSERT"), sentinel);
+            });
+            assertThat(triggerCount()).isEqualTo(1);
+        }
+        assertThat(output.getOut()).contains("Trigger function pg_broadcaster_journal_notify() writes to the journal")
+            .contains("Replaced a trigger on " + this.table + " with " + TriggerInstaller.triggerName(this.channel)
+                    + ", which is what pg-broadcaster attaches (all four kinds of statement, enabled, writing to the journal)")
+            .contains("notifying without the journal): it was CREATE TRIGGER");
     }
 
     @Test
