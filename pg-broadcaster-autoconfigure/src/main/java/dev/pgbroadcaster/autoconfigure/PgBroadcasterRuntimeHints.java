@@ -3,6 +3,7 @@ package dev.pgbroadcaster.autoconfigure;
 import dev.pgbroadcaster.BroadcasterConnectedEvent;
 import dev.pgbroadcaster.BroadcasterDisconnectedEvent;
 import dev.pgbroadcaster.ChangeNotification;
+import dev.pgbroadcaster.journal.JournalTable;
 import dev.pgbroadcaster.listening.LowLatencySocketFactory;
 import dev.pgbroadcaster.trigger.TriggerInstaller;
 
@@ -24,6 +25,8 @@ class PgBroadcasterRuntimeHints implements RuntimeHintsRegistrar {
     @Override
     public void registerHints(RuntimeHints hints, ClassLoader classLoader) {
         hints.resources().registerPattern(TRIGGER_SCRIPT);
+        hints.resources().registerPattern(JournalTable.TABLE_SCRIPT);
+        hints.resources().registerPattern(JournalTable.FUNCTIONS_SCRIPT);
         new BindingReflectionHintsRegistrar().registerReflectionHints(hints.reflection(), ChangeNotification.class);
         // Their accessors are read by SpEL in @EventListener conditions, such as "#event.reconnect".
         hints.reflection().registerType(BroadcasterConnectedEvent.class, MemberCategory.INVOKE_PUBLIC_METHODS);

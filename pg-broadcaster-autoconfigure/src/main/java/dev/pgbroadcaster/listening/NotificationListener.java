@@ -99,7 +99,7 @@ public final class NotificationListener {
 
     /**
      * Has {@code preparation} done before the first connection is announced, because it could not be done at
-     * start: the database could not be reached. Each connection attempt retries it, after LISTEN, until it is done.
+     * start: the database could not be reached. Each connection attempt retries it, before LISTEN, until it is done.
      */
     public void prepareBeforeListening(Preparation preparation) {
         this.pendingPreparation = preparation;
@@ -308,34 +308,32 @@ public final class NotificationListener {
     }
 
     /**
-     * Opens a connection and LISTENs, then does the preparation still pending, so that it is done before the
-     * connection is announced; a preparation that cannot reach the database fails the attempt.
+     * Does the preparation still pending, then opens a connection and LISTENs, so that the preparation is done
+     * before the connection is announced, and before LISTEN, which may need what it creates (the journal's table);
+     * a preparation that cannot reach the database fails the attempt.
      */
     private ListenerConnection openPrepared() throws SQLException {
-        ListenerConnection opened = ListenerConnection.open(this.connectionFactory, this.channels, this.source,
-                this.recovery, this.observer::deliveryChecked);
         Preparation pending = this.pendingPreparation;
-        if (pending == null) {
-            return opened;
+        if (pending != null) {
+            try {
+                pending.prepare();
+                this.pendingPreparation = null;
+                logger.info("The database can be reached now: done, before listening, what was left to do at startup ("
+                        + pending.description() + ")");
+            }
+            catch (SQLException ex) {
+                throw new SQLException("could not yet " + pending.description() + ", the database cannot be reached: "
+                        + Redaction.message(ex), ex.getSQLState(), ex);
+            }
+            catch (RuntimeException ex) {
+                // It cannot succeed by trying again; listening is still worth more than not listening.
+                this.pendingPreparation = null;
+                logger.error("Could not " + pending.description() + "; listening goes on without it: "
+                        + Redaction.message(ex), Redaction.exception(ex));
+            }
         }
-        try {
-            pending.prepare();
-            this.pendingPreparation = null;
-            logger.info("The database can be reached now: done, before listening, what was left to do at startup ("
-                    + pending.description() + ")");
-        }
-        catch (SQLException ex) {
-            opened.abort();
-            throw new SQLException("the listener connected, but could not yet " + pending.description()
-                    + ", the database cannot be reached: " + Redaction.message(ex), ex.getSQLState(), ex);
-        }
-        catch (RuntimeException ex) {
-            // It cannot succeed by trying again; listening is still worth more than not listening.
-            this.pendingPreparation = null;
-            logger.error("Could not " + pending.description() + "; listening goes on without it: " + Redaction.message(ex),
-                    Redaction.exception(ex));
-        }
-        return opened;
+        return ListenerConnection.open(this.connectionFactory, this.channels, this.source, this.recovery,
+                this.observer::deliveryChecked);
     }
 
     /**

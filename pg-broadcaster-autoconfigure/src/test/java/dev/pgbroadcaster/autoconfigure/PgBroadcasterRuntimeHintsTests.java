@@ -3,6 +3,7 @@ package dev.pgbroadcaster.autoconfigure;
 import dev.pgbroadcaster.BroadcasterConnectedEvent;
 import dev.pgbroadcaster.BroadcasterDisconnectedEvent;
 import dev.pgbroadcaster.ChangeNotification;
+import dev.pgbroadcaster.journal.JournalTable;
 import dev.pgbroadcaster.listening.LowLatencySocketFactory;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,8 @@ class PgBroadcasterRuntimeHintsTests {
     @Test
     void theTriggerScriptIsKept() {
         assertThat(RuntimeHintsPredicates.resource().forResource(PgBroadcasterRuntimeHints.TRIGGER_SCRIPT)).accepts(this.hints);
+        assertThat(RuntimeHintsPredicates.resource().forResource(JournalTable.TABLE_SCRIPT)).accepts(this.hints);
+        assertThat(RuntimeHintsPredicates.resource().forResource(JournalTable.FUNCTIONS_SCRIPT)).accepts(this.hints);
     }
 
     @Test
