@@ -64,6 +64,23 @@ class JournalConfigurationTests {
     }
 
     @Test
+    void aUserWhoMayNotCreateTheTableOrReplaceItsFunctionsStartsOnceTheyAreThere() throws Exception {
+        application().run((context) -> assertThat(context).hasNotFailed());
+        String user = TestDatabase.uniqueName("journal_reader");
+        TestDatabase.get().execute("CREATE ROLE " + user + " LOGIN", "GRANT USAGE ON SCHEMA public TO " + user,
+                "REVOKE CREATE ON SCHEMA public FROM PUBLIC", "GRANT SELECT, DELETE ON pg_broadcaster_journal TO " + user);
+        application().withUserConfiguration(EventRecorder.class)
+            .withPropertyValues("pg.broadcaster.username=" + user)
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context.getBean(EventRecorder.class).next(BroadcasterConnectedEvent.class).complete()).isTrue();
+                ChangeNotification sent = Broadcasting.change("read_by_another_user", "INSERT");
+                context.getBean(PgNotifier.class).send(this.channel, sent);
+                assertThat(context.getBean(EventRecorder.class).next(ChangeNotification.class)).isEqualTo(sent);
+            });
+    }
+
+    @Test
     void healthShowsTheJournalAndMetricsCountItsWork() {
         application().withUserConfiguration(EventRecorder.class)
             .withConfiguration(AutoConfigurations.of(PgBroadcasterObservabilityAutoConfiguration.class))

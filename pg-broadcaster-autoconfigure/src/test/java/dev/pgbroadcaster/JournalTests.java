@@ -189,6 +189,18 @@ class JournalTests {
     }
 
     @Test
+    void aTypedPayloadLongerThanNotifyAllowsArrivesAsItsType() {
+        journalApplication().withPropertyValues("pg.broadcaster.payload-types[0].channel=" + this.channel,
+                "pg.broadcaster.payload-types[0].type=" + TypedPayloadTests.OrderShipped.class.getName()).run((context) -> {
+            EventRecorder recorder = context.getBean(EventRecorder.class);
+            recorder.next(BroadcasterConnectedEvent.class);
+            TypedPayloadTests.OrderShipped shipped = new TypedPayloadTests.OrderShipped(42, "t".repeat(100 * 1024));
+            context.getBean(PgNotifier.class).send(this.channel, shipped);
+            assertThat(recorder.next(TypedPayloadTests.OrderShipped.class)).isEqualTo(shipped);
+        });
+    }
+
+    @Test
     void oldRowsAreDeletedAndAnInstanceAwayLongerThanTheRetentionIsToldItsReplayIsIncomplete(CapturedOutput output) {
         journalApplication().withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl(),
                 "pg.broadcaster.journal.retention=1s").run((context) -> {

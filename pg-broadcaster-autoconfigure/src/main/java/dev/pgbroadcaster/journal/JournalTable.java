@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,6 +28,8 @@ public final class JournalTable {
 
     /** The SQL state of a missing table, which the listener reports with what to do about it. */
     public static final String MISSING = "42P01";
+
+    private static final String INSUFFICIENT_PRIVILEGE = "42501";
 
     private static final Pattern DEFAULT_NAME = Pattern.compile("\\bpg_broadcaster_journal(_xid|_created_at)?\\b");
 
@@ -52,15 +55,29 @@ public final class JournalTable {
 
     /**
      * Creates what is missing of the table, its indexes and its functions, in one transaction under the lock the
-     * trigger installer takes, so that instances starting at once do not trip over each other.
+     * trigger installer takes, so that instances starting at once do not trip over each other. A table that exists is
+     * left alone, so a user without the right to create tables may start once it is there; functions that exist but
+     * that this user may not replace (another user owns them) are used as they are.
      */
     public void create(Connection connection) throws SQLException {
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
         try (Statement statement = connection.createStatement()) {
             statement.execute("SELECT pg_advisory_xact_lock(" + TriggerInstaller.LOCK_KEY + ")");
-            statement.execute(tableScript());
-            statement.execute(functionsScript());
+            if (!exists(connection, "SELECT to_regclass(?)", sql())) {
+                statement.execute(tableScript());
+            }
+            Savepoint beforeFunctions = connection.setSavepoint();
+            try {
+                statement.execute(functionsScript());
+            }
+            catch (SQLException ex) {
+                connection.rollback(beforeFunctions);
+                if (!INSUFFICIENT_PRIVILEGE.equals(ex.getSQLState())
+                        || !exists(connection, "SELECT to_regprocedure(?)", "pg_broadcaster_journal_send(regclass,text,text)")) {
+                    throw ex;
+                }
+            }
             connection.commit();
         }
         catch (SQLException | RuntimeException ex) {
@@ -69,6 +86,15 @@ public final class JournalTable {
         }
         finally {
             connection.setAutoCommit(autoCommit);
+        }
+    }
+
+    private static boolean exists(Connection connection, String sql, String name) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, name);
+            try (ResultSet result = statement.executeQuery()) {
+                return result.next() && result.getObject(1) != null;
+            }
         }
     }
 
