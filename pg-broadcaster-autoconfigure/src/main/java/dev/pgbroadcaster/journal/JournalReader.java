@@ -46,6 +46,9 @@ final class JournalReader implements ReplaySource {
     /** Rows read from the journal at a time. */
     private static final int FETCH_ROWS = 1000;
 
+    /** How long one round trip of a read may take, at least. */
+    private static final int READ_TIMEOUT_MILLIS = 60_000;
+
     /** The most payload bytes fetched in one round trip. */
     private static final long FETCH_BYTES = 4L * 1024 * 1024;
 
@@ -194,6 +197,11 @@ final class JournalReader implements ReplaySource {
         boolean autoCommit = connection.getAutoCommit();
         // A cursor, so that a long gap is read a page at a time; it needs a transaction.
         connection.setAutoCommit(false);
+        // The first page of a long gap may take the server longer than a liveness round trip to sort.
+        int networkTimeout = connection.getNetworkTimeout();
+        if (networkTimeout > 0 && networkTimeout < READ_TIMEOUT_MILLIS) {
+            connection.setNetworkTimeout(Runnable::run, READ_TIMEOUT_MILLIS);
+        }
         try {
             Read read = readPages(connection, handler, sinceTime, stopping);
             connection.commit();
@@ -205,6 +213,9 @@ final class JournalReader implements ReplaySource {
         }
         finally {
             connection.setAutoCommit(autoCommit);
+            if (networkTimeout > 0 && networkTimeout < READ_TIMEOUT_MILLIS) {
+                connection.setNetworkTimeout(Runnable::run, networkTimeout);
+            }
         }
     }
 
