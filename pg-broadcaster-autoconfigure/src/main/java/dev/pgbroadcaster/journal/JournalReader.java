@@ -46,7 +46,7 @@ final class JournalReader implements ReplaySource {
     /** Rows read from the journal at a time. */
     private static final int FETCH_ROWS = 1000;
 
-    /** How long one round trip of a read may take, at least. */
+    /** How long one round trip of a replay may take, at least. */
     private static final int READ_TIMEOUT_MILLIS = 60_000;
 
     /** The most payload bytes fetched in one round trip. */
@@ -119,12 +119,12 @@ final class JournalReader implements ReplaySource {
             BooleanSupplier stopping) throws SQLException {
         if (!afterGap && this.settled == null) {
             // The first connection, made at once: delivery starts with what commits from now on.
-            read(connection, null, null, stopping);
+            read(connection, null, null, stopping, false);
             this.observer.replayed(0, true);
             return new Replay(0, true);
         }
         Instant since = (this.lastReadAt != null) ? this.lastReadAt : this.startedAt;
-        Read read = read(connection, handler, (this.settled == null) ? this.startedAt : null, stopping);
+        Read read = read(connection, handler, (this.settled == null) ? this.startedAt : null, stopping, true);
         Duration away = Duration.between(since, read.at());
         boolean complete = away.compareTo(this.settings.retention()) < 0;
         if (!complete) {
@@ -180,7 +180,7 @@ final class JournalReader implements ReplaySource {
             return;
         }
         this.nextCatchUp = now + this.settings.catchUpInterval().toNanos();
-        Read read = read(connection, handler, null, () -> false);
+        Read read = read(connection, handler, null, () -> false, false);
         if (read.handedOver() > 0 && logger.isDebugEnabled()) {
             logger.debug("The journal's catch-up delivered " + read.handedOver() + " changes no doorbell had brought");
         }
@@ -193,13 +193,15 @@ final class JournalReader implements ReplaySource {
      * the snapshot. Then takes that snapshot as the new {@link #settled}.
      */
     private Read read(Connection connection, NotificationListener.Handler handler, Instant sinceTime,
-            BooleanSupplier stopping) throws SQLException {
+            BooleanSupplier stopping, boolean longGap) throws SQLException {
         boolean autoCommit = connection.getAutoCommit();
         // A cursor, so that a long gap is read a page at a time; it needs a transaction.
         connection.setAutoCommit(false);
-        // The first page of a long gap may take the server longer than a liveness round trip to sort.
+        // The first page of a long gap may take the server longer than a liveness round trip to sort; a catch-up's
+        // few rows must not, so that it notices a dead connection as quickly as a liveness check.
         int networkTimeout = connection.getNetworkTimeout();
-        if (networkTimeout > 0 && networkTimeout < READ_TIMEOUT_MILLIS) {
+        boolean patient = longGap && networkTimeout > 0 && networkTimeout < READ_TIMEOUT_MILLIS;
+        if (patient) {
             connection.setNetworkTimeout(Runnable::run, READ_TIMEOUT_MILLIS);
         }
         try {
@@ -213,7 +215,7 @@ final class JournalReader implements ReplaySource {
         }
         finally {
             connection.setAutoCommit(autoCommit);
-            if (networkTimeout > 0 && networkTimeout < READ_TIMEOUT_MILLIS) {
+            if (patient) {
                 connection.setNetworkTimeout(Runnable::run, networkTimeout);
             }
         }
