@@ -29,7 +29,7 @@ BEGIN
     IF channel IS NULL OR payload IS NULL THEN
         RAISE EXCEPTION 'pg_broadcaster_journal_send() needs a channel and a payload (an empty one will do), got NULL';
     END IF;
-    EXECUTE format('SELECT id FROM %s WHERE xid = $1 AND channel = $2 AND payload = $3 LIMIT 1', journal)
+    EXECUTE format('SELECT id FROM %s WHERE xid = $1 AND channel = $2 AND md5(payload) = md5($3) AND payload = $3 LIMIT 1', journal)
         INTO row_id USING writer, channel, payload;
     IF row_id IS NOT NULL THEN
         RETURN row_id;

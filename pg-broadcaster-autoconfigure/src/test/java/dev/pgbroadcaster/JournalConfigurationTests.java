@@ -81,6 +81,19 @@ class JournalConfigurationTests {
     }
 
     @Test
+    void aListenerUserWhoMayNotReadTheJournalIsToldWhatToGrant(CapturedOutput output) throws Exception {
+        application().run((context) -> assertThat(context).hasNotFailed());
+        String user = TestDatabase.uniqueName("journal_stranger");
+        TestDatabase.get().execute("CREATE ROLE " + user + " LOGIN");
+        application().withPropertyValues("pg.broadcaster.username=" + user).run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(health(context).report().status()).isEqualTo("DOWN");
+            assertThat(output.getOut()).contains("permission denied for table pg_broadcaster_journal")
+                .contains("SELECT and DELETE on the journal table (pg.broadcaster.journal.table)");
+        });
+    }
+
+    @Test
     void healthShowsTheJournalAndMetricsCountItsWork() {
         application().withUserConfiguration(EventRecorder.class)
             .withConfiguration(AutoConfigurations.of(PgBroadcasterObservabilityAutoConfiguration.class))

@@ -91,6 +91,24 @@ class JournalTests {
     }
 
     @Test
+    void whatIsWrittenAfterAStartThatCouldNotConnectIsReplayedWhenTheListenerFirstConnects() {
+        this.proxy.refuseNewConnections(true);
+        journalApplication().withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl()).run((context) -> {
+            assertThat(context).hasNotFailed();
+            EventRecorder recorder = context.getBean(EventRecorder.class);
+            recorder.nextInOrder(BroadcasterDisconnectedEvent.class);
+            ChangeNotification whileAway = change("written_before_the_first_connection", "INSERT");
+            context.getBean(PgNotifier.class).send(this.channel, whileAway);
+            this.proxy.refuseNewConnections(false);
+            assertThat(recorder.nextInOrder(ChangeNotification.class)).isEqualTo(whileAway);
+            BroadcasterConnectedEvent connected = recorder.nextInOrder(BroadcasterConnectedEvent.class);
+            assertThat(connected.reconnect()).isFalse();
+            assertThat(connected.replayed()).isEqualTo(1);
+            assertThat(connected.complete()).isTrue();
+        });
+    }
+
+    @Test
     void aTransactionThatTookItsIdFirstAndCommittedLastIsDeliveredWhileConnectedWithoutDoorbells() {
         // Without doorbells only the catch-up delivers: it must not skip the row with the smaller id.
         this.proxy.dropNotifications(true);

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -70,15 +71,31 @@ final class JournalReader implements ReplaySource {
 
     private final String payloads;
 
-    private final String baseline = "SELECT pg_current_snapshot()::text, statement_timestamp()";
+    private final String startingPointQuery;
+
 
     private final ThrottledWarning doorbellWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
 
     /** The snapshot of the last read, or {@code null} before the first one. */
     private Snapshot settled;
 
-    /** Rows handed over whose transactions {@link #settled} does not call ended: id to transaction. */
+    /** Rows handed over from doorbells whose transactions {@link #settled} does not call ended: id to transaction. */
     private final Map<Long, Long> handedOver = new HashMap<>();
+
+    /** What reads that failed midway had handed over, until a read succeeds. */
+    private final List<Partial> partials = new ArrayList<>();
+
+    /** The snapshot taken before the first LISTEN, where delivery starts, until the first replay takes it. */
+    private Snapshot startingPoint;
+
+    /** The server's timeline at the last read, which a failover changes, or {@code null} on a standby. */
+    private String timeline;
+
+    /** Set by a read that finds the server's history changed since the one before: what changed. */
+    private String historyChanged;
+
+    /** The id of the last row the read in progress handed over, or -1. */
+    private long lastHandedInRead;
 
     /** The database's time of the last read. */
     private Instant lastReadAt;
@@ -101,33 +118,54 @@ final class JournalReader implements ReplaySource {
         this.channelSet = Set.copyOf(channels);
         this.observer = observer;
         this.startedAt = startedAt;
-        String from = " FROM (SELECT pg_current_snapshot()::text AS snapshot, statement_timestamp() AS read_at) s LEFT JOIN "
-                + table.sql() + " j ON j.channel = ANY(?) AND ";
-        String select = "SELECT s.snapshot, s.read_at, j.id, j.xid::text, j.channel, octet_length(j.payload)";
-        this.sinceSnapshot = select + from + "(j.xid >= ?::text::xid8 OR j.xid = ANY(?::text::xid8[])) ORDER BY j.id";
-        this.sinceTime = select + from + "j.created_at >= ? ORDER BY j.id";
+        // The timeline (the first eight digits of the WAL file name) changes when a standby is promoted.
+        String from = " FROM (SELECT pg_current_snapshot()::text AS snapshot, statement_timestamp() AS read_at, CASE WHEN "
+                + "pg_is_in_recovery() THEN NULL ELSE substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) END AS timeline) s "
+                + "LEFT JOIN " + table.sql() + " j ON ";
+        String select = "SELECT s.snapshot, s.read_at, s.timeline, j.id, j.xid::text, j.channel, octet_length(j.payload)";
+        this.sinceSnapshot = select + from
+                + "j.channel = ANY(?) AND (j.xid >= ?::text::xid8 OR j.xid = ANY(?::text::xid8[])) ORDER BY j.id";
+        this.sinceTime = select + from + "j.channel = ANY(?) AND j.created_at >= ? ORDER BY j.id";
+        // Reads nothing but the snapshot; the table is named so that a user who may not read it hears so at once.
+        this.startingPointQuery = select + from + "false";
         this.payloads = "SELECT id, payload FROM " + table.sql() + " WHERE id = ANY(?) ORDER BY id";
     }
 
     @Override
     public List<String> channels(Connection connection) throws SQLException {
-        return List.of(this.table.doorbellChannel(connection));
+        String channel = this.table.doorbellChannel(connection);
+        if (this.settled == null) {
+            // Before LISTEN, so that what commits between LISTEN and the first read is not taken as there before.
+            read(connection, null, null, () -> false, false);
+            this.startingPoint = this.settled;
+            this.settled = null;
+        }
+        return List.of(channel);
     }
 
     @Override
     public Replay replay(Connection connection, boolean afterGap, NotificationListener.Handler handler,
             BooleanSupplier stopping) throws SQLException {
-        if (!afterGap && this.settled == null) {
-            // The first connection, made at once: delivery starts with what commits from now on.
-            read(connection, null, null, stopping, false);
+        if (!afterGap && this.settled == null && this.startingPoint != null) {
+            // The first connection, made at once: delivery starts with what commits after the snapshot before LISTEN.
+            this.settled = this.startingPoint;
             this.observer.replayed(0, true);
             return new Replay(0, true);
         }
-        Instant since = (this.lastReadAt != null) ? this.lastReadAt : this.startedAt;
+        // After a start that could not connect, the first read goes back to the start.
+        Instant since = (this.settled != null) ? this.lastReadAt : this.startedAt;
         Read read = read(connection, handler, (this.settled == null) ? this.startedAt : null, stopping, true);
         Duration away = Duration.between(since, read.at());
-        boolean complete = away.compareTo(this.settings.retention()) < 0;
-        if (!complete) {
+        boolean complete = away.compareTo(this.settings.retention()) < 0 && this.historyChanged == null;
+        if (this.historyChanged != null) {
+            logger.warn("The journal replayed " + read.handedOver() + " changes, but may not have reached back to all that "
+                    + "were written while the listener was away: " + this.historyChanged + ", as after a failover to a "
+                    + "standby, and what was written there before the listener came back can use transaction ids it had "
+                    + "already read past. Reload what depends on the journal's changes (BroadcasterConnectedEvent.complete() "
+                    + "is false).");
+            this.historyChanged = null;
+        }
+        else if (!complete) {
             logger.warn("The journal replayed " + read.handedOver() + " changes, but may not have reached back to all "
                     + "that were written while the listener was away: that was " + DurationText.of(away) + ", longer than "
                     + "pg.broadcaster.journal.retention (" + DurationText.of(this.settings.retention()) + "), so rows may "
@@ -204,21 +242,27 @@ final class JournalReader implements ReplaySource {
         if (patient) {
             connection.setNetworkTimeout(Runnable::run, READ_TIMEOUT_MILLIS);
         }
+        Read read;
         try {
-            Read read = readPages(connection, handler, sinceTime, stopping);
+            if (longGap) {
+                // One snapshot for the rows and their payloads, so that none is deleted between the two.
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                }
+            }
+            read = readPages(connection, handler, sinceTime, stopping);
             connection.commit();
-            return read;
         }
         catch (SQLException | RuntimeException ex) {
-            rollbackQuietly(connection);
+            // On a connection that failed, putting it back would throw "closed" in place of what went wrong.
+            endQuietly(connection, autoCommit, patient ? networkTimeout : -1);
             throw ex;
         }
-        finally {
-            connection.setAutoCommit(autoCommit);
-            if (patient) {
-                connection.setNetworkTimeout(Runnable::run, networkTimeout);
-            }
+        connection.setAutoCommit(autoCommit);
+        if (patient) {
+            connection.setNetworkTimeout(Runnable::run, networkTimeout);
         }
+        return read;
     }
 
     private Read readPages(Connection connection, NotificationListener.Handler handler, Instant sinceTime,
@@ -228,7 +272,9 @@ final class JournalReader implements ReplaySource {
         long handed = 0;
         List<Row> page = new ArrayList<>();
         long pageBytes = 0;
-        String sql = (handler == null) ? this.baseline : (sinceTime != null) ? this.sinceTime : this.sinceSnapshot;
+        String sql = (handler == null) ? this.startingPointQuery : (sinceTime != null) ? this.sinceTime : this.sinceSnapshot;
+        String readTimeline = null;
+        this.lastHandedInRead = -1;
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setFetchSize(FETCH_ROWS);
             Array channelArray = connection.createArrayOf("text", this.channels.toArray());
@@ -250,15 +296,17 @@ final class JournalReader implements ReplaySource {
                     if (snapshot == null) {
                         snapshot = Snapshot.parse(rows.getString(1));
                         readAt = rows.getTimestamp(2).toInstant();
+                        readTimeline = rows.getString(3);
                     }
-                    if (handler == null) {
-                        break;
-                    }
-                    long id = rows.getLong(3);
-                    if (rows.wasNull() || this.handedOver.containsKey(id)) {
+                    long id = rows.getLong(4);
+                    if (handler == null || rows.wasNull()) {
                         continue;
                     }
-                    Row row = new Row(id, Long.parseLong(rows.getString(4)), rows.getString(5), rows.getLong(6));
+                    long xid = Long.parseLong(rows.getString(5));
+                    if (handedOverBefore(id, xid)) {
+                        continue;
+                    }
+                    Row row = new Row(id, xid, rows.getString(6), rows.getLong(7));
                     page.add(row);
                     pageBytes += row.bytes();
                     if (page.size() >= FETCH_ROWS || pageBytes >= FETCH_BYTES) {
@@ -274,11 +322,51 @@ final class JournalReader implements ReplaySource {
             finally {
                 channelArray.free();
             }
+            handed += handOver(connection, page, handler);
         }
-        handed += handOver(connection, page, handler);
+        catch (SQLException | RuntimeException ex) {
+            if (snapshot != null && this.lastHandedInRead >= 0) {
+                this.partials.add(new Partial(snapshot, this.lastHandedInRead));
+            }
+            throw ex;
+        }
+        noticeHistoryChange(snapshot, readTimeline);
+        this.partials.clear();
         settle(snapshot);
+        this.timeline = readTimeline;
         this.lastReadAt = readAt;
         return new Read(handed, readAt);
+    }
+
+    /**
+     * Returns whether the row was handed over already: from a doorbell, or by a read that failed midway, which handed
+     * over, in id order, the rows its snapshot saw up to the last one it got to.
+     */
+    private boolean handedOverBefore(long id, long xid) {
+        if (this.handedOver.containsKey(id)) {
+            return true;
+        }
+        for (Partial partial : this.partials) {
+            if (id <= partial.lastId() && partial.snapshot().settled(xid)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // Transaction ids only grow on one server history; a promoted standby may hand out again ids the old primary had.
+    private void noticeHistoryChange(Snapshot snapshot, String readTimeline) {
+        if (this.settled == null || this.historyChanged != null) {
+            return;
+        }
+        if (this.timeline != null && readTimeline != null && !this.timeline.equals(readTimeline)) {
+            this.historyChanged = "the server is on timeline " + Long.parseLong(readTimeline, 16) + " now, not "
+                    + Long.parseLong(this.timeline, 16);
+        }
+        else if (snapshot.xmax() < this.settled.xmax()) {
+            this.historyChanged = "the server's next transaction id is " + snapshot.xmax() + " now, below the "
+                    + this.settled.xmax() + " it had reached";
+        }
     }
 
     private long handOver(Connection connection, List<Row> page, NotificationListener.Handler handler) throws SQLException {
@@ -287,17 +375,23 @@ final class JournalReader implements ReplaySource {
         }
         Map<Long, String> texts = fetchPayloads(connection, page.stream().map(Row::id).toList());
         long handed = 0;
+        long gone = 0;
         for (Row row : page) {
             String text = texts.get(row.id());
             if (text == null) {
-                // Deleted since the read saw it: only retention, or a hand, deletes rows.
+                // Deleted since the read saw it, which only a catch-up's read can see: retention, or a hand.
+                gone++;
                 continue;
             }
-            this.handedOver.put(row.id(), row.xid());
             handler.handle(row.channel(), text, 0);
+            this.lastHandedInRead = row.id();
             handed++;
         }
         handler.endOfRead();
+        if (gone > 0) {
+            logger.warn(gone + " journal rows were deleted (pg.broadcaster.journal.retention, or by hand) between the "
+                    + "read that found them and the read of their payloads: their changes are lost");
+        }
         return handed;
     }
 
@@ -339,9 +433,13 @@ final class JournalReader implements ReplaySource {
         return Duration.ofNanos(now - this.oldestRunningSeenAt);
     }
 
-    private static void rollbackQuietly(Connection connection) {
+    private static void endQuietly(Connection connection, boolean autoCommit, int networkTimeout) {
         try {
             connection.rollback();
+            connection.setAutoCommit(autoCommit);
+            if (networkTimeout >= 0) {
+                connection.setNetworkTimeout(Runnable::run, networkTimeout);
+            }
         }
         catch (SQLException ex) {
             logger.debug("Could not roll back a read of the journal: " + Redaction.message(ex));
@@ -349,6 +447,10 @@ final class JournalReader implements ReplaySource {
     }
 
     private record Row(long id, long xid, String channel, long bytes) {
+
+    }
+
+    private record Partial(Snapshot snapshot, long lastId) {
 
     }
 

@@ -34,7 +34,8 @@ public final class ConnectionFailures {
                     + "spring.datasource.url, which it defaults to)";
             // insufficient_privilege
             case "42501" -> "the user lacks a privilege it needs: grant the user of pg.broadcaster.username (or "
-                    + "spring.datasource.username) CONNECT on the database";
+                    + "spring.datasource.username) CONNECT on the database, and, with pg.broadcaster.journal.enabled=true, "
+                    + "SELECT and DELETE on the journal table (pg.broadcaster.journal.table)";
             // undefined_table: the only tables the listener reads are the journal's
             case "42P01" -> "the journal table does not exist: set pg.broadcaster.journal.initialize-schema=always to have "
                     + "it created, or create it from META-INF/pg-broadcaster/journal_table.sql and journal_functions.sql "

@@ -14,7 +14,8 @@ import java.util.function.BooleanSupplier;
 public interface ReplaySource {
 
     /**
-     * Returns the channels to LISTEN on besides the application's, asked on each new connection before LISTEN.
+     * Returns the channels to LISTEN on besides the application's, asked on each new connection before LISTEN (on
+     * the thread that opens it, which hands the connection to the listener thread afterwards).
      */
     List<String> channels(Connection connection) throws SQLException;
 
@@ -27,13 +28,14 @@ public interface ReplaySource {
 
     /**
      * Hands over, after LISTEN on a new connection and before it is announced, what was sent while there was
-     * none; for the first connection, it only marks where delivery starts.
-     * @param reconnect whether a connection was up before
+     * none; for the first connection made at once at startup, it only marks where delivery starts.
+     * @param afterGap whether there was a time without a connection before this one: a connection was up before,
+     * or the start could not connect at once
      * @param stopping says when to give up because the listener is stopping
      * @return what it handed over
      * @throws SQLException if it could not read what was missed; the connection attempt fails and is retried
      */
-    Replay replay(Connection connection, boolean reconnect, NotificationListener.Handler handler,
+    Replay replay(Connection connection, boolean afterGap, NotificationListener.Handler handler,
             BooleanSupplier stopping) throws SQLException;
 
     /**

@@ -108,7 +108,10 @@ public final class TriggerInstaller {
         List<Attachment> attachments = this.transaction.execute((status) -> {
             this.jdbc.query("SELECT pg_advisory_xact_lock(?)", (result) -> null, LOCK_KEY);
             this.jdbc.execute(script(SCRIPT));
-            if (this.journal != null) {
+            // The journal's own installation keeps its functions up to date (or the application's migrations do, which
+            // may own them): only missing ones are created here.
+            if (this.journal != null && this.jdbc.queryForObject("SELECT to_regprocedure(?) IS NULL", Boolean.class,
+                    JOURNAL_FUNCTION + "()")) {
                 this.jdbc.execute(script(JOURNAL_SCRIPT));
             }
             List<Attachment> each = new ArrayList<>();
