@@ -308,34 +308,33 @@ public final class NotificationListener {
     }
 
     /**
-     * Opens a connection and LISTENs, then does the preparation still pending, so that it is done before the
-     * connection is announced; a preparation that cannot reach the database fails the attempt.
+     * Does the preparation still pending, then opens a connection and LISTENs, so that it is done before the
+     * connection is announced; a preparation that cannot reach the database fails the attempt. It comes first, as
+     * at startup: the connection asks the replay source for its channels before LISTEN, and the journal's doorbell
+     * channel is named after a table the preparation may be the one to create.
      */
     private ListenerConnection openPrepared() throws SQLException {
-        ListenerConnection opened = ListenerConnection.open(this.connectionFactory, this.channels, this.source,
-                this.recovery, this.observer::deliveryChecked);
         Preparation pending = this.pendingPreparation;
-        if (pending == null) {
-            return opened;
+        if (pending != null) {
+            try {
+                pending.prepare();
+                this.pendingPreparation = null;
+                logger.info("The database can be reached now: done, before listening, what was left to do at startup ("
+                        + pending.description() + ")");
+            }
+            catch (SQLException ex) {
+                throw new SQLException("could not yet " + pending.description() + " before listening, the database "
+                        + "cannot be reached: " + Redaction.message(ex), ex.getSQLState(), ex);
+            }
+            catch (RuntimeException ex) {
+                // It cannot succeed by trying again; listening is still worth more than not listening.
+                this.pendingPreparation = null;
+                logger.error("Could not " + pending.description() + "; listening goes on without it: " + Redaction.message(ex),
+                        Redaction.exception(ex));
+            }
         }
-        try {
-            pending.prepare();
-            this.pendingPreparation = null;
-            logger.info("The database can be reached now: done, before listening, what was left to do at startup ("
-                    + pending.description() + ")");
-        }
-        catch (SQLException ex) {
-            opened.abort();
-            throw new SQLException("the listener connected, but could not yet " + pending.description()
-                    + ", the database cannot be reached: " + Redaction.message(ex), ex.getSQLState(), ex);
-        }
-        catch (RuntimeException ex) {
-            // It cannot succeed by trying again; listening is still worth more than not listening.
-            this.pendingPreparation = null;
-            logger.error("Could not " + pending.description() + "; listening goes on without it: " + Redaction.message(ex),
-                    Redaction.exception(ex));
-        }
-        return opened;
+        return ListenerConnection.open(this.connectionFactory, this.channels, this.source, this.recovery,
+                this.observer::deliveryChecked);
     }
 
     /**
