@@ -7,8 +7,10 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 
+import dev.pgbroadcaster.journal.JournalTable;
 import dev.pgbroadcaster.testsupport.LoopbackProxy;
 import dev.pgbroadcaster.testsupport.TestDatabase;
+import dev.pgbroadcaster.trigger.TriggerInstaller.TableName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -87,6 +89,27 @@ class JournalTests {
             notifier.send(this.channel, live);
             assertThat(recorder.nextInOrder(ChangeNotification.class)).isEqualTo(live);
             assertThat(context.getBean(BroadcasterStatistics.class).replayed()).isEqualTo(5);
+        });
+    }
+
+    @Test
+    void whatIsWrittenWhileTheFirstConnectionCannotBeMadeIsReplayedBeforeTheFirstConnectedEvent() throws SQLException {
+        // The journal exists, and the application writes to it, but its listener cannot connect at startup.
+        try (Connection connection = TestDatabase.get().connect()) {
+            new JournalTable(TableName.parse("pg_broadcaster_journal")).create(connection);
+        }
+        this.proxy.refuseNewConnections(true);
+        journalApplication().withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl()).run((context) -> {
+            EventRecorder recorder = context.getBean(EventRecorder.class);
+            recorder.nextInOrder(BroadcasterDisconnectedEvent.class);
+            ChangeNotification written = change("written_before_the_first_connection", "INSERT");
+            context.getBean(PgNotifier.class).send(this.channel, written);
+            this.proxy.refuseNewConnections(false);
+            assertThat(recorder.nextInOrder(ChangeNotification.class)).isEqualTo(written);
+            BroadcasterConnectedEvent connected = recorder.nextInOrder(BroadcasterConnectedEvent.class);
+            assertThat(connected.reconnect()).isFalse();
+            assertThat(connected.replayed()).isEqualTo(1);
+            assertThat(connected.complete()).isTrue();
         });
     }
 

@@ -379,10 +379,12 @@ public final class NotificationListener {
     private BroadcasterConnectedEvent connected(ListenerConnection opened, boolean reconnect) throws SQLException {
         // Set first, so that stopping can drop the connection while a long replay runs on it.
         this.connection = opened;
+        boolean atOnce = !reconnect && this.failedStartupAttempts == 0;
         ReplaySource.Replay replay = null;
         if (this.source != null) {
             try {
-                replay = this.source.replay(opened.jdbc(), reconnect, this.handler, this::stopping);
+                // A startup that could not connect at once is a gap too: the application may have written meanwhile.
+                replay = this.source.replay(opened.jdbc(), !atOnce, this.handler, this::stopping);
             }
             catch (SQLException | RuntimeException ex) {
                 this.connection = null;
@@ -393,7 +395,6 @@ public final class NotificationListener {
         this.reportedLasting = null;
         this.observer.connected(reconnect);
         Duration downtime = Duration.ofNanos(System.nanoTime() - this.downSince);
-        boolean atOnce = !reconnect && this.failedStartupAttempts == 0;
         BroadcasterConnectedEvent event = new BroadcasterConnectedEvent(this.channels, reconnect,
                 atOnce ? Duration.ZERO : downtime, Instant.now(), (replay != null) ? replay.rows() : 0,
                 (replay != null) ? replay.complete() : atOnce);

@@ -27,13 +27,14 @@ public interface ReplaySource {
 
     /**
      * Hands over, after LISTEN on a new connection and before it is announced, what was sent while there was
-     * none; for the first connection, it only marks where delivery starts.
-     * @param reconnect whether a connection was up before
+     * none; for the first connection made at once at startup, it only marks where delivery starts.
+     * @param afterGap whether there was a time without a connection before this one: a connection was up before,
+     * or startup could not connect at once
      * @param stopping says when to give up because the listener is stopping
      * @return what it handed over
      * @throws SQLException if it could not read what was missed; the connection attempt fails and is retried
      */
-    Replay replay(Connection connection, boolean reconnect, NotificationListener.Handler handler,
+    Replay replay(Connection connection, boolean afterGap, NotificationListener.Handler handler,
             BooleanSupplier stopping) throws SQLException;
 
     /**
