@@ -1,5 +1,6 @@
 package dev.pgbroadcaster;
 
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -179,6 +180,19 @@ class JournalTests {
             assertThat(recorder.nextInOrder(ChangeNotification.class))
                 .isEqualTo(change("took_its_id_before_the_gap", "INSERT"));
             assertThat(recorder.nextInOrder(BroadcasterConnectedEvent.class).replayed()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void aCatchUpThatGetsNoAnswerSaysSoWhenTheConnectionIsLost() {
+        // Catch-ups far more often than liveness checks: a catch-up's read is the round trip that finds the black hole.
+        journalApplication().withPropertyValues("pg.broadcaster.url=" + this.proxy.jdbcUrl(),
+                "pg.broadcaster.journal.catch-up-interval=50ms", "pg.broadcaster.liveness.interval=1m").run((context) -> {
+            EventRecorder recorder = context.getBean(EventRecorder.class);
+            recorder.nextInOrder(BroadcasterConnectedEvent.class);
+            this.proxy.blackHoleOpenConnections();
+            BroadcasterDisconnectedEvent lost = recorder.nextInOrder(BroadcasterDisconnectedEvent.class);
+            assertThat(lost.cause()).hasRootCauseInstanceOf(SocketTimeoutException.class);
         });
     }
 

@@ -194,18 +194,18 @@ final class JournalReader implements ReplaySource {
         boolean autoCommit = connection.getAutoCommit();
         // A cursor, so that a long gap is read a page at a time; it needs a transaction.
         connection.setAutoCommit(false);
+        Read read;
         try {
-            Read read = readPages(connection, handler, sinceTime, stopping);
+            read = readPages(connection, handler, sinceTime, stopping);
             connection.commit();
-            return read;
         }
         catch (SQLException | RuntimeException ex) {
-            rollbackQuietly(connection);
+            // On a connection that failed, putting it back would throw "closed" in place of what went wrong.
+            endQuietly(connection, autoCommit);
             throw ex;
         }
-        finally {
-            connection.setAutoCommit(autoCommit);
-        }
+        connection.setAutoCommit(autoCommit);
+        return read;
     }
 
     private Read readPages(Connection connection, NotificationListener.Handler handler, Instant sinceTime,
@@ -326,9 +326,10 @@ final class JournalReader implements ReplaySource {
         return Duration.ofNanos(now - this.oldestRunningSeenAt);
     }
 
-    private static void rollbackQuietly(Connection connection) {
+    private static void endQuietly(Connection connection, boolean autoCommit) {
         try {
             connection.rollback();
+            connection.setAutoCommit(autoCommit);
         }
         catch (SQLException ex) {
             logger.debug("Could not roll back a read of the journal: " + Redaction.message(ex));
