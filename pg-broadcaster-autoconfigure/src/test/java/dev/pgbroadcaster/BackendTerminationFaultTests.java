@@ -3,6 +3,8 @@ package dev.pgbroadcaster;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -13,26 +15,45 @@ class BackendTerminationFaultTests {
 
     private static final int FAULTS = 10;
 
+    private static final String FAULT = "Listener session ended by the server (`pg_terminate_backend`), " + FAULTS
+            + " times while notifications flow";
+
     private final String channel = Broadcasting.channel();
 
     private final String applicationName = TestDatabase.uniqueName("termination_fault");
 
     @Test
     void deliveryResumesAfterEveryTerminationAndNothingCommittedWhileConnectedIsLostOrDuplicated() {
-        FaultScenario.application(this.channel)
+        application().run((context) -> {
+            FaultScenario scenario = FaultScenario.in(context).sendingToTestDatabase(this.channel);
+            DeliveryAudit.Result result = scenario.injectAndFinish(FAULTS, 50, this::terminateListener);
+            result.assertExactlyOnceWhileConnected();
+            assertThat(scenario.recorder().arrivals(BroadcasterDisconnectedEvent.class)).hasSize(FAULTS);
+            assertThat(scenario.statistics().reconnects()).isEqualTo(FAULTS);
+            scenario.record(1, FAULT, "the termination", result, "the lost ones were sent during the reconnects");
+        });
+    }
+
+    @Test
+    void withTheJournalEveryCommitArrivesOnceWhateverTheTerminations() {
+        FaultScenario.withJournal(application()).run((context) -> {
+            FaultScenario scenario = FaultScenario.in(context).sendingToTestDatabase(this.channel);
+            DeliveryAudit.Result result = scenario.injectAndFinish(FAULTS, 50, this::terminateListener);
+            result.assertExactlyOnce();
+            assertThat(scenario.statistics().reconnects()).isEqualTo(FAULTS);
+            scenario.record(1, FAULT, "the termination", result,
+                    "what was sent during the reconnects was replayed before each connected event");
+        });
+    }
+
+    private ApplicationContextRunner application() {
+        return FaultScenario.application(this.channel)
             .withPropertyValues("pg.broadcaster.application-name=" + this.applicationName,
-                    "pg.broadcaster.reconnect.initial-delay=50ms", "pg.broadcaster.reconnect.max-delay=1s")
-            .run((context) -> {
-                FaultScenario scenario = FaultScenario.in(context).sendingToTestDatabase(this.channel);
-                DeliveryAudit.Result result = scenario.injectAndFinish(FAULTS, 50,
-                        () -> assertThat(ListenerSessions.terminate(this.applicationName)).isTrue());
-                result.assertExactlyOnceWhileConnected();
-                assertThat(scenario.recorder().arrivals(BroadcasterDisconnectedEvent.class)).hasSize(FAULTS);
-                assertThat(scenario.statistics().reconnects()).isEqualTo(FAULTS);
-                FaultScenario.record(1, "Listener session ended by the server (`pg_terminate_backend`), "
-                        + FAULTS + " times while notifications flow", "the termination", result,
-                        "the lost ones were sent during the reconnects");
-            });
+                    "pg.broadcaster.reconnect.initial-delay=50ms", "pg.broadcaster.reconnect.max-delay=1s");
+    }
+
+    private void terminateListener() {
+        assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
     }
 
 }

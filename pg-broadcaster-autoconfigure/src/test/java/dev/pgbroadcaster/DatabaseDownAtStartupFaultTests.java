@@ -22,6 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(OutputCaptureExtension.class)
 class DatabaseDownAtStartupFaultTests {
 
+    private static final String FAULT = "Database down when the application starts, started once the application is up";
+
     private final String channel = Broadcasting.channel();
 
     @Test
@@ -43,15 +45,33 @@ class DatabaseDownAtStartupFaultTests {
                 assertThat(connected.event().downtime()).isPositive();
                 assertThat(context.getBean(BroadcasterStatistics.class).connected()).isTrue();
 
-                DeliveryAudit.Result result = scenario
-                    .sending(new NumberedSender(server.jdbcUrl(), server.username(), "", this.channel))
+                DeliveryAudit.Result result = scenario.sendingTo(server.jdbcUrl(), server.username(), "", this.channel)
                     .finishAfter(200);
                 result.assertExactlyOnceWhileConnected();
                 assertThat(result.lost()).isZero();
-                FaultScenario.record(4, "Database down when the application starts, started once the application "
-                        + "is up", "starting the server (its own start, initdb included, took " + serverStart.toMillis() + " ms)",
-                        1, 1, List.of(Duration.ofNanos(connected.nanos() - starting)),
+                scenario.record(4, FAULT, measuredFrom(serverStart), 1, 1, List.of(Duration.ofNanos(connected.nanos() - starting)),
                         result.sent(), result.delivered(), result.lost(), result.duplicates(), "");
+            });
+        }
+    }
+
+    @Test
+    void withTheJournalWhatIsCommittedBeforeTheListenerIsUpIsReplayedBeforeItsFirstConnectedEvent() {
+        try (RestartablePostgresServer server = RestartablePostgresServer.create()) {
+            FaultScenario.withJournal(application(server)).run((context) -> {
+                // Its sends fail until the server is up and the starter has created the journal table on it.
+                FaultScenario scenario = FaultScenario.in(context)
+                    .sendingTo(server.jdbcUrl(), server.username(), "", this.channel);
+                long starting = System.nanoTime();
+                server.start();
+                Duration serverStart = Duration.ofNanos(System.nanoTime() - starting);
+                EventRecorder.Arrival<BroadcasterConnectedEvent> connected = scenario.recorder().awaitConnectedAfter(starting);
+                assertThat(connected.event().complete()).isTrue();
+                DeliveryAudit.Result result = scenario.finishAfter(200);
+                result.assertExactlyOnce();
+                scenario.record(4, FAULT, measuredFrom(serverStart), 1, 1, List.of(Duration.ofNanos(connected.nanos() - starting)),
+                        result.sent(), result.delivered(), result.lost(), result.duplicates(),
+                        "the sender started with the application and sent from the moment the journal table existed");
             });
         }
     }
@@ -70,6 +90,10 @@ class DatabaseDownAtStartupFaultTests {
                     .hasMessageContaining("pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password");
             });
         }
+    }
+
+    private static String measuredFrom(Duration serverStart) {
+        return "starting the server (its own start, initdb included, took " + serverStart.toMillis() + " ms)";
     }
 
     private ApplicationContextRunner application(RestartablePostgresServer server) {

@@ -16,7 +16,8 @@ import dev.pgbroadcaster.testsupport.TestDatabase;
 /**
  * Sends numbered notifications, one per transaction, about a thousand a second at most, on a thread of its own
  * until closed, and records when each commit returned. A send that fails (the server is down or restarting)
- * is not counted as sent; the sender reconnects and goes on.
+ * is not counted as sent; the sender reconnects and goes on. It sends with a plain NOTIFY, or through the journal
+ * as an application with {@code pg.broadcaster.journal.enabled=true} does ({@link Route}).
  */
 final class NumberedSender implements AutoCloseable {
 
@@ -33,6 +34,8 @@ final class NumberedSender implements AutoCloseable {
 
     private final String channel;
 
+    private final Route route;
+
     private final Map<Long, Long> confirmedAt = new ConcurrentHashMap<>();
 
     private final Map<Long, Long> sentAt = new ConcurrentHashMap<>();
@@ -47,22 +50,23 @@ final class NumberedSender implements AutoCloseable {
 
     private Connection connection;
 
-    NumberedSender(String url, String username, String password, String channel) {
+    NumberedSender(String url, String username, String password, String channel, Route route) {
         this.url = url;
         this.username = username;
         this.password = password;
         this.channel = channel;
+        this.route = route;
         this.thread = new Thread(this::run, "numbered-sender");
         this.thread.setDaemon(true);
         this.thread.start();
     }
 
     /**
-     * Starts sending on {@code channel} of the test database.
+     * Starts sending on {@code channel} of the test database, by {@code route}.
      */
-    static NumberedSender toTestDatabase(String channel) {
+    static NumberedSender toTestDatabase(String channel, Route route) {
         TestDatabase database = TestDatabase.get();
-        return new NumberedSender(database.jdbcUrl(), database.username(), database.password(), channel);
+        return new NumberedSender(database.jdbcUrl(), database.username(), database.password(), channel, route);
     }
 
     static ChangeNotification notification(long number) {
@@ -79,6 +83,10 @@ final class NumberedSender implements AutoCloseable {
         boolean ours = "fault".equals(notification.schema()) && table.length() > TABLE_PREFIX.length()
                 && table.startsWith(TABLE_PREFIX) && table.substring(TABLE_PREFIX.length()).chars().allMatch(Character::isDigit);
         return ours ? Long.parseLong(table.substring(TABLE_PREFIX.length())) : -1;
+    }
+
+    Route route() {
+        return this.route;
     }
 
     /** The highest number whose commit has returned. */
@@ -129,7 +137,7 @@ final class NumberedSender implements AutoCloseable {
         if (this.connection == null) {
             this.connection = DriverManager.getConnection(this.url, this.username, this.password);
         }
-        try (PreparedStatement statement = this.connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+        try (PreparedStatement statement = this.connection.prepareStatement(this.route.sql)) {
             statement.setString(1, this.channel);
             statement.setString(2, notification(number).toString());
             statement.execute();
@@ -155,6 +163,25 @@ final class NumberedSender implements AutoCloseable {
     public void close() throws InterruptedException {
         this.stopped = true;
         this.thread.join(TimeUnit.SECONDS.toMillis(30));
+    }
+
+    /**
+     * How each notification is written.
+     */
+    enum Route {
+
+        /** {@code pg_notify}: LISTEN/NOTIFY alone, at most once. */
+        NOTIFY("SELECT pg_notify(?, ?)"),
+
+        /** {@code pg_broadcaster_journal_send} on the default journal table: a row, and its doorbell at commit. */
+        JOURNAL("SELECT pg_broadcaster_journal_send('pg_broadcaster_journal'::regclass, ?, ?)");
+
+        private final String sql;
+
+        Route(String sql) {
+            this.sql = sql;
+        }
+
     }
 
 }

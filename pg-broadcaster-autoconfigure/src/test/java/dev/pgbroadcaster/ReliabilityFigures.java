@@ -1,7 +1,6 @@
 package dev.pgbroadcaster;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +25,12 @@ final class ReliabilityFigures {
 
     static final Path DIRECTORY = Path.of("target", "reliability");
 
+    /** The files of the faults without the journal start with this. */
+    static final String FAULT = "fault-";
+
+    /** The files of the faults with the journal start with this. */
+    static final String JOURNAL_FAULT = "journal-fault-";
+
     private ReliabilityFigures() {
     }
 
@@ -36,11 +41,10 @@ final class ReliabilityFigures {
      * @param recoveryFrom the moment time to recover is measured from
      */
     static void fault(int order, String fault, String recoveryFrom, DeliveryAudit.Result result, String note) {
-        fault(order, fault, recoveryFrom, result.injected(), result.recovered(), result.recoveries(), result.sent(),
-                result.delivered(), result.lost(), result.duplicates(), note);
-        Properties row = read("fault-" + order + ".properties");
+        Properties row = row(order, fault, recoveryFrom, result.injected(), result.recovered(), result.recoveries(),
+                result.sent(), result.delivered(), result.lost(), result.duplicates(), note);
         row.setProperty("lostBeforeFault", String.valueOf(result.lostBeforeFault()));
-        write("fault-" + order + ".properties", row);
+        write(FAULT + order + ".properties", row);
     }
 
     /**
@@ -49,6 +53,34 @@ final class ReliabilityFigures {
      */
     static void fault(int order, String fault, String recoveryFrom, int injected, int recovered, List<Duration> recoveries,
             long sent, long delivered, long lost, long duplicates, String note) {
+        write(FAULT + order + ".properties",
+                row(order, fault, recoveryFrom, injected, recovered, recoveries, sent, delivered, lost, duplicates, note));
+    }
+
+    /**
+     * Records one kind of fault injected into an application with the journal.
+     * @param replayed the changes its replays delivered
+     */
+    static void journalFault(int order, String fault, String recoveryFrom, DeliveryAudit.Result result, long replayed,
+            String note) {
+        journalFault(order, fault, recoveryFrom, result.injected(), result.recovered(), result.recoveries(), result.sent(),
+                result.delivered(), result.lost(), result.duplicates(), replayed, note);
+    }
+
+    /**
+     * Records one kind of fault injected into an application with the journal, whose figures the test worked out
+     * itself.
+     */
+    static void journalFault(int order, String fault, String recoveryFrom, int injected, int recovered,
+            List<Duration> recoveries, long sent, long delivered, long lost, long duplicates, long replayed, String note) {
+        Properties row = row(order, fault, recoveryFrom, injected, recovered, recoveries, sent, delivered, lost,
+                duplicates, note);
+        row.setProperty("replayed", String.valueOf(replayed));
+        write(JOURNAL_FAULT + order + ".properties", row);
+    }
+
+    private static Properties row(int order, String fault, String recoveryFrom, int injected, int recovered,
+            List<Duration> recoveries, long sent, long delivered, long lost, long duplicates, String note) {
         Properties row = new Properties();
         row.setProperty("order", String.valueOf(order));
         row.setProperty("fault", fault);
@@ -61,8 +93,8 @@ final class ReliabilityFigures {
         row.setProperty("lost", String.valueOf(lost));
         row.setProperty("duplicates", String.valueOf(duplicates));
         row.setProperty("note", note);
-        write("fault-" + order + ".properties", row);
         environment();
+        return row;
     }
 
     /**
@@ -100,17 +132,6 @@ final class ReliabilityFigures {
         environment.setProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         environment.setProperty("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
         write("environment.properties", environment);
-    }
-
-    private static Properties read(String name) {
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(DIRECTORY.resolve(name), StandardCharsets.UTF_8)) {
-            properties.load(reader);
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        return properties;
     }
 
     private static void write(String name, Properties properties) {

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.annotation.Order;
@@ -18,37 +19,64 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ThrowingListenerFaultTests {
 
+    private static final String FAULT = "An event listener throws on every 25th notification and on every "
+            + "BroadcasterConnectedEvent; the connection is lost once meanwhile";
+
     private final String channel = Broadcasting.channel();
 
     private final String applicationName = TestDatabase.uniqueName("throwing_fault");
 
     @Test
     void otherListenersGetEveryNotificationAndEveryThrowIsCounted() {
-        FaultScenario.application(this.channel)
+        application().run((context) -> {
+            FaultScenario scenario = FaultScenario.in(context).sendingToTestDatabase(this.channel);
+            DeliveryAudit.Result result = scenario.injectAndFinish(1, 150, this::terminateListener);
+            result.assertExactlyOnceWhileConnected();
+            int throwsInjected = assertEveryThrowCounted(context.getBean(Throwing.class), scenario, result);
+            scenario.record(5, FAULT, "", throwsInjected, throwsInjected, List.of(), result.sent(), result.delivered(),
+                    result.lost(), result.duplicates(), "the other listener got every notification; " + throwsInjected
+                            + " throws counted in listenerErrors; " + result.lost() + " lost around the one lost connection");
+        });
+    }
+
+    @Test
+    void withTheJournalOtherListenersGetEveryCommitOnceAndEveryThrowIsCounted() {
+        FaultScenario.withJournal(application()).run((context) -> {
+            FaultScenario scenario = FaultScenario.in(context).sendingToTestDatabase(this.channel);
+            DeliveryAudit.Result result = scenario.injectAndFinish(1, 150, this::terminateListener);
+            result.assertExactlyOnce();
+            int throwsInjected = assertEveryThrowCounted(context.getBean(Throwing.class), scenario, result);
+            scenario.record(5, FAULT, "", throwsInjected, throwsInjected, List.of(), result.sent(), result.delivered(),
+                    result.lost(), result.duplicates(), "the other listener got every notification, replayed ones "
+                            + "included; " + throwsInjected + " throws counted in listenerErrors");
+        });
+    }
+
+    private ApplicationContextRunner application() {
+        return FaultScenario.application(this.channel)
             .withPropertyValues("pg.broadcaster.application-name=" + this.applicationName,
                     "pg.broadcaster.reconnect.initial-delay=50ms")
-            .withUserConfiguration(Throwing.class)
-            .run((context) -> {
-                FaultScenario scenario = FaultScenario.in(context).sendingToTestDatabase(this.channel);
-                DeliveryAudit.Result result = scenario.injectAndFinish(1, 150,
-                        () -> assertThat(ListenerSessions.terminate(this.applicationName)).isTrue());
-                result.assertExactlyOnceWhileConnected();
+            .withUserConfiguration(Throwing.class);
+    }
 
-                Throwing throwing = context.getBean(Throwing.class);
-                BroadcasterStatistics statistics = scenario.statistics();
-                assertThat(throwing.connectedEvents.get()).isEqualTo(2);
-                int throwsInjected = throwing.thrown.get();
-                long multiplesOfTwentyFive = scenario.recorder().numbers().stream().filter((number) -> number % 25 == 0).count();
-                assertThat(throwing.notificationThrows.get()).isEqualTo(multiplesOfTwentyFive);
-                assertThat(throwsInjected).isEqualTo(multiplesOfTwentyFive + 2);
-                assertThat(statistics.listenerErrors()).isEqualTo(throwsInjected);
-                assertThat(statistics.published()).isEqualTo(result.delivered());
-                FaultScenario.record(5, "An event listener throws on every 25th notification and on every "
-                        + "BroadcasterConnectedEvent; the connection is lost once meanwhile", "", throwsInjected,
-                        throwsInjected, List.of(), result.sent(), result.delivered(), result.lost(), result.duplicates(),
-                        "the other listener got every notification; " + throwsInjected + " throws counted in listenerErrors; "
-                                + result.lost() + " lost around the one lost connection");
-            });
+    private void terminateListener() {
+        assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
+    }
+
+    /**
+     * Checks that the throwing listener threw where it should and that each throw was counted.
+     * @return how many times it threw
+     */
+    private static int assertEveryThrowCounted(Throwing throwing, FaultScenario scenario, DeliveryAudit.Result result) {
+        BroadcasterStatistics statistics = scenario.statistics();
+        assertThat(throwing.connectedEvents.get()).isEqualTo(2);
+        int throwsInjected = throwing.thrown.get();
+        long multiplesOfTwentyFive = scenario.recorder().numbers().stream().filter((number) -> number % 25 == 0).count();
+        assertThat(throwing.notificationThrows.get()).isEqualTo(multiplesOfTwentyFive);
+        assertThat(throwsInjected).isEqualTo(multiplesOfTwentyFive + 2);
+        assertThat(statistics.listenerErrors()).isEqualTo(throwsInjected);
+        assertThat(statistics.published()).isEqualTo(result.delivered());
+        return throwsInjected;
     }
 
     /**
