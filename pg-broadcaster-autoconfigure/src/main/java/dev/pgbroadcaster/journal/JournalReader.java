@@ -278,18 +278,17 @@ final class JournalReader implements ReplaySource {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setFetchSize(FETCH_ROWS);
             Array channelArray = connection.createArrayOf("text", this.channels.toArray());
-            if (handler == null) {
-                // Marks where delivery starts: nothing is handed over.
-            }
-            else if (sinceTime != null) {
-                // Before the first read there is nothing to go by but the time.
+            // Without a handler the read marks where delivery starts and takes no parameters.
+            if (handler != null) {
                 statement.setArray(1, channelArray);
-                statement.setObject(2, OffsetDateTime.ofInstant(sinceTime, ZoneOffset.UTC));
-            }
-            else {
-                statement.setArray(1, channelArray);
-                statement.setString(2, Long.toString(this.settled.xmax()));
-                statement.setString(3, this.settled.inProgressArray());
+                if (sinceTime != null) {
+                    // Before the first read there is nothing to go by but the time.
+                    statement.setObject(2, OffsetDateTime.ofInstant(sinceTime, ZoneOffset.UTC));
+                }
+                else {
+                    statement.setString(2, Long.toString(this.settled.xmax()));
+                    statement.setString(3, this.settled.inProgressArray());
+                }
             }
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
