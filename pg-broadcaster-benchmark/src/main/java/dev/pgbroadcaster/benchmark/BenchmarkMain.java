@@ -24,6 +24,8 @@ public final class BenchmarkMain {
 
     static final String STARTER = "pg-broadcaster";
 
+    static final String JOURNAL = "pg-broadcaster journal";
+
     static final String LOOP = "plain pgjdbc loop";
 
     static final String INTEGRATION = "Spring Integration";
@@ -42,13 +44,24 @@ public final class BenchmarkMain {
 
     private static final String BURST_DELIVERED = "delivered / lost / duplicates";
 
+    private static final int REPLAY_GAP = 100_000;
+
+    private static final String REPLAY_RATE = "replayed/s, from the reconnect attempt to the last replayed change";
+
+    private static final String REPLAY_CONNECTED = "time to the BroadcasterConnectedEvent (s) / changes it says were replayed";
+
+    private static final String REPLAY_DELIVERED = "delivered / lost / duplicates";
+
+    /** How far the journal's p50 may be from plain NOTIFY's in the same run. */
+    private static final double JOURNAL_P50_RATIO = 1.5;
+
     private final boolean quick;
 
     private final Database database;
 
     private final List<Contender> contenders = Stream
-        .of(new StarterContender(), new PgjdbcLoopContender(false), new SpringIntegrationContender(),
-                new PgjdbcLoopContender(true))
+        .of(new StarterContender(false), new StarterContender(true), new PgjdbcLoopContender(false),
+                new SpringIntegrationContender(), new PgjdbcLoopContender(true))
         .filter((contender) -> selected("bench.contenders", contender.name()))
         .toList();
 
@@ -61,6 +74,8 @@ public final class BenchmarkMain {
     private final List<String> notes = new ArrayList<>();
 
     private final Map<String, Burst> bursts = new LinkedHashMap<>();
+
+    private final Map<String, Double> replayRates = new LinkedHashMap<>();
 
     private final AtomicInteger channels = new AtomicInteger();
 
@@ -97,6 +112,7 @@ public final class BenchmarkMain {
             for (Contender contender : this.contenders) {
                 steady(contender, rate, seconds, 1);
             }
+            journalRatio(rate);
         }
         if (selected("bench.workloads", "throughput")) {
             throughput(Integer.getInteger("bench.rounds", this.quick ? 1 : 3), this.quick ? 100_000 : 1_000_000,
@@ -119,6 +135,14 @@ public final class BenchmarkMain {
                 put(burstRow(BURST_DRAIN), contender, reason);
                 put(burstRow(BURST_LIVE_HEAP), contender, reason);
                 put(burstRow(BURST_DELIVERED), contender, reason);
+            }
+        }
+        for (Contender contender : selected("bench.workloads", "replay") ? this.contenders : List.<Contender>of()) {
+            if (contender.replays()) {
+                replay(contender, this.quick ? 20_000 : REPLAY_GAP);
+            }
+            else {
+                put(replayRow(REPLAY_RATE), contender, "n/a: no replay, what is sent while away is lost");
             }
         }
     }
@@ -211,6 +235,49 @@ public final class BenchmarkMain {
             }
             return expected / ((recorder.lastReceiveNanos() - start) / 1e9);
         }
+    }
+
+    /**
+     * Keeps the listener away, writes {@code gap} changes meanwhile, 100 per transaction, lets it back, and times
+     * its replay: from the connection attempt that succeeds until the last change replayed reaches the listener
+     * method, and until the connected event that follows the replay does.
+     */
+    private void replay(Contender contender, int gap) throws Exception {
+        String label = replayRow(REPLAY_RATE);
+        progress(contender, String.format(Locale.ROOT, "replay of a %,d-change gap", gap));
+        Recorder recorder = new Recorder(gap, 1, false);
+        try (Contender.Running running = start(contender, recorder)) {
+            running.keepAway(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+            Workloads.batched(running, 0, gap, THROUGHPUT_BATCH);
+            Contender.Reconnection back = running.letBack(System.nanoTime() + TimeUnit.SECONDS.toNanos(120));
+            boolean all = recorder.awaitAll(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+            double seconds = (recorder.lastReceiveNanos() - back.attemptNanos()) / 1e9;
+            this.replayRates.put(contender.name(), gap / seconds);
+            put(label, contender, String.format(Locale.ROOT, "%,.0f (%,d in %.2f s)", gap / seconds, gap, seconds)
+                    + (all ? "" : " (incomplete)"));
+            put(replayRow(REPLAY_CONNECTED), contender, String.format(Locale.ROOT, "%.2f / %,d",
+                    (back.connectedNanos() - back.attemptNanos()) / 1e9, back.replayed()));
+            put(replayRow(REPLAY_DELIVERED), contender, String.format(Locale.ROOT, "%,d / %,d / %,d",
+                    recorder.received(), gap - recorder.received(), recorder.duplicates()));
+        }
+        catch (Exception ex) {
+            failed(contender, label, ex);
+        }
+    }
+
+    /**
+     * The journal's latency as a multiple of plain NOTIFY's, both measured in this run.
+     */
+    private void journalRatio(int rate) {
+        double[] plain = this.latencies.get(STARTER + "@" + rate);
+        double[] journal = this.latencies.get(JOURNAL + "@" + rate);
+        if (plain == null || journal == null) {
+            return;
+        }
+        this.table.computeIfAbsent(String.format(Locale.ROOT,
+                "steady %,d/s: p50 / p99 as a multiple of pg-broadcaster's (plain NOTIFY)", rate),
+                (key) -> new LinkedHashMap<>())
+            .put(JOURNAL, String.format(Locale.ROOT, "%.2fx / %.2fx", journal[0] / plain[0], journal[1] / plain[1]));
     }
 
     private void burst(Contender contender, int count) throws Exception {
@@ -325,6 +392,11 @@ public final class BenchmarkMain {
                 this.quick ? 100_000 : 1_000_000, BURST_BATCH, measure);
     }
 
+    private String replayRow(String measure) {
+        return String.format(Locale.ROOT, "replay of a %,d-change gap, written 100 per transaction: %s",
+                this.quick ? 20_000 : REPLAY_GAP, measure);
+    }
+
     private void progress(Contender contender, String workload) {
         System.out.printf(Locale.ROOT, "%tT  %-20s %s%n", System.currentTimeMillis(), contender.name(), workload);
     }
@@ -375,6 +447,19 @@ public final class BenchmarkMain {
                     burst.duplicates, mark(burst.deepestQueue <= 10_000 && burst.lost() == 0
                             && burst.duplicates == 0)));
         }
+        for (int rate : new int[] { 1_000, 5_000 }) {
+            double[] plain = this.latencies.get(STARTER + "@" + rate);
+            double[] journal = this.latencies.get(JOURNAL + "@" + rate);
+            if (plain == null || journal == null) {
+                continue;
+            }
+            out.append(String.format(Locale.ROOT, "- journal, %,d/s: p50 %.2f ms against %.2f ms for plain NOTIFY, "
+                    + "%.2fx (target <= %.1fx) %s; p99 %.2f ms against %.2f ms, %.2fx%n", rate, journal[0], plain[0],
+                    journal[0] / plain[0], JOURNAL_P50_RATIO, mark(journal[0] <= JOURNAL_P50_RATIO * plain[0]),
+                    journal[1], plain[1], journal[1] / plain[1]));
+        }
+        this.replayRates.forEach((name, rate) -> out
+            .append(String.format(Locale.ROOT, "- %s, replay: %,.0f changes/s (measured; no target)%n", name, rate)));
         Double ours = this.throughputs.get(STARTER);
         Double ceiling = this.throughputs.get(CEILING);
         if (ours != null && ceiling != null) {

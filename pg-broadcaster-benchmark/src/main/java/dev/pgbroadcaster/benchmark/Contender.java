@@ -24,6 +24,13 @@ interface Contender {
         return true;
     }
 
+    /**
+     * Whether this contender replays, after a gap, what was sent while its listener was away.
+     */
+    default boolean replays() {
+        return false;
+    }
+
     interface Running extends AutoCloseable {
 
         Sender newSender() throws Exception;
@@ -35,8 +42,34 @@ interface Contender {
             return -1;
         }
 
+        /**
+         * Ends the listener's session on the server and keeps it from connecting again until {@link #letBack},
+         * returning once it has noticed; only for a contender that {@link Contender#replays() replays}.
+         */
+        default void keepAway(long deadlineNanos) throws Exception {
+            throw new UnsupportedOperationException("This contender does not replay");
+        }
+
+        /**
+         * Lets the listener connect again and waits for it to announce that it is connected.
+         */
+        default Reconnection letBack(long deadlineNanos) throws Exception {
+            throw new UnsupportedOperationException("This contender does not replay");
+        }
+
         @Override
         void close() throws Exception;
+
+    }
+
+    /**
+     * How the listener came back after {@link Running#letBack}.
+     *
+     * @param attemptNanos when it began the connection attempt that succeeded ({@link System#nanoTime()})
+     * @param connectedNanos when its connected event reached the application
+     * @param replayed how many changes the connected event says were replayed before it
+     */
+    record Reconnection(long attemptNanos, long connectedNanos, long replayed) {
 
     }
 

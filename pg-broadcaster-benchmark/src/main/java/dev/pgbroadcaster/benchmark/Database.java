@@ -82,6 +82,23 @@ final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the sessions named {@code applicationName} as {@code pg_terminate_backend} does, as an administrator or
+     * a failover would.
+     * @return how many it ended
+     */
+    int terminate(String applicationName) throws SQLException {
+        try (Connection connection = connect("pg-broadcaster-benchmark", false);
+                PreparedStatement statement = connection.prepareStatement("SELECT count(*) FILTER "
+                        + "(WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?")) {
+            statement.setString(1, applicationName);
+            try (ResultSet result = statement.executeQuery()) {
+                result.next();
+                return result.getInt(1);
+            }
+        }
+    }
+
     void execute(String sql) throws SQLException {
         try (Connection connection = connect("pg-broadcaster-benchmark", false);
                 Statement statement = connection.createStatement()) {

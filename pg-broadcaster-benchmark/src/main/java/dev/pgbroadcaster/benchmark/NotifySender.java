@@ -6,9 +6,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /**
- * Sends with {@code pg_notify} on a connection of its own in auto-commit mode: one NOTIFY, one transaction.
+ * Sends on a connection of its own in auto-commit mode, one notification per transaction: with {@code pg_notify},
+ * or, for the journal, with {@code pg_broadcaster_journal_send}, which writes a row to the journal and rings its
+ * doorbell. Both take the same statement shape and the same round trips, so the two differ only in what the
+ * server does.
  */
 final class NotifySender implements Sender {
+
+    static final String JOURNAL_TABLE = "pg_broadcaster_journal";
 
     private final Connection connection;
 
@@ -16,14 +21,30 @@ final class NotifySender implements Sender {
 
     private final PreparedStatement batch;
 
-    NotifySender(Database database, String channel) throws SQLException {
+    private NotifySender(Database database, String channel, String send) throws SQLException {
         this.connection = database.connect("pg-broadcaster-benchmark-sender", false);
-        this.single = this.connection.prepareStatement("SELECT pg_notify(?, ?)");
+        this.single = this.connection.prepareStatement("SELECT " + send.formatted("?"));
         this.single.setString(1, channel);
         // Many notifications in one transaction and one round trip; their latency is not measured.
-        this.batch = this.connection.prepareStatement(
-                "SELECT count(pg_notify(?, '{\"seq\":' || g || ',\"sentNanos\":0}')) FROM generate_series(?::bigint, ?::bigint) g");
+        this.batch = this.connection.prepareStatement("SELECT count("
+                + send.formatted("'{\"seq\":' || g || ',\"sentNanos\":0}'") + ") FROM generate_series(?::bigint, ?::bigint) g");
         this.batch.setString(1, channel);
+    }
+
+    /**
+     * A sender of plain notifications: {@code SELECT pg_notify(channel, payload)}.
+     */
+    static NotifySender plain(Database database, String channel) throws SQLException {
+        return new NotifySender(database, channel, "pg_notify(?, %s)");
+    }
+
+    /**
+     * A sender through the journal, as a writer with the journal on sends: {@code SELECT
+     * pg_broadcaster_journal_send('pg_broadcaster_journal'::regclass, channel, payload)}.
+     */
+    static NotifySender journal(Database database, String channel) throws SQLException {
+        return new NotifySender(database, channel,
+                "pg_broadcaster_journal_send('" + JOURNAL_TABLE + "'::regclass, ?, %s)");
     }
 
     @Override

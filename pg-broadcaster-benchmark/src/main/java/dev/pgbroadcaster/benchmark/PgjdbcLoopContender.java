@@ -44,7 +44,7 @@ final class PgjdbcLoopContender implements Contender {
 
             @Override
             public Sender newSender() throws Exception {
-                return new NotifySender(database, channel);
+                return NotifySender.plain(database, channel);
             }
 
             @Override

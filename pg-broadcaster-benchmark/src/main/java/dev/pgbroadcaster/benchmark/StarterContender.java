@@ -2,7 +2,11 @@ package dev.pgbroadcaster.benchmark;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
+import dev.pgbroadcaster.BroadcasterConnectedEvent;
+import dev.pgbroadcaster.BroadcasterDisconnectedEvent;
 import dev.pgbroadcaster.core.PgBroadcaster;
 
 import org.springframework.boot.WebApplicationType;
@@ -15,13 +19,29 @@ import org.springframework.context.support.GenericApplicationContext;
 
 /**
  * This starter as a user runs it: a Spring Boot application with {@code pg.broadcaster.*} properties, the
- * channel's payloads typed as {@link BenchEvent}, received by plain {@code @EventListener} methods.
+ * channel's payloads typed as {@link BenchEvent}, received by plain {@code @EventListener} methods. With the
+ * journal ({@code pg.broadcaster.journal.enabled=true}), senders write through {@code pg_broadcaster_journal_send},
+ * and the listener can be kept away for a while to measure its replay.
  */
 final class StarterContender implements Contender {
 
+    /** The listener's {@code application_name}, by which the replay workload ends its session. */
+    private static final String LISTENER_NAME = "pg-broadcaster-benchmark-listener";
+
+    private final boolean journal;
+
+    StarterContender(boolean journal) {
+        this.journal = journal;
+    }
+
     @Override
     public String name() {
-        return "pg-broadcaster";
+        return this.journal ? BenchmarkMain.JOURNAL : BenchmarkMain.STARTER;
+    }
+
+    @Override
+    public boolean replays() {
+        return this.journal;
     }
 
     @Override
@@ -37,15 +57,25 @@ final class StarterContender implements Contender {
         properties.put("pg.broadcaster.channel", channel);
         properties.put("pg.broadcaster.payload-types[0].channel", channel);
         properties.put("pg.broadcaster.payload-types[0].type", BenchEvent.class.getName());
+        properties.put("pg.broadcaster.application-name", LISTENER_NAME);
+        // Only how soon the listener tries again once the replay workload lets it back; nothing measured waits for it.
+        properties.put("pg.broadcaster.reconnect.max-delay", "1s");
+        if (this.journal) {
+            properties.put("pg.broadcaster.journal.enabled", "true");
+        }
         properties.put("spring.main.banner-mode", "off");
         properties.put("logging.level.root", "WARN");
         // Spring Integration is on this module's classpath for its own contender; it has no part in this one.
         properties.put("spring.autoconfigure.exclude",
                 "org.springframework.boot.autoconfigure.integration.IntegrationAutoConfiguration");
+        ListenerGate gate = new ListenerGate();
+        ConnectionEvents connections = new ConnectionEvents();
         ConfigurableApplicationContext context = new SpringApplicationBuilder(Application.class)
             .web(WebApplicationType.NONE)
             .properties(properties)
             .initializers((GenericApplicationContext ctx) -> {
+                ctx.registerBean("benchListenerGate", ListenerGate.class, () -> gate);
+                ctx.registerBean("benchConnectionEvents", ConnectionEvents.class, () -> connections);
                 for (int index = 0; index < listeners; index++) {
                     int listener = index;
                     ctx.registerBean("benchListener" + index, Listener.class, () -> new Listener(listener, recorder));
@@ -58,12 +88,42 @@ final class StarterContender implements Contender {
 
             @Override
             public Sender newSender() throws Exception {
-                return new NotifySender(database, channel);
+                return StarterContender.this.journal ? NotifySender.journal(database, channel)
+                        : NotifySender.plain(database, channel);
             }
 
             @Override
             public int queued() {
                 return broadcaster.dispatchQueueSize();
+            }
+
+            @Override
+            public void keepAway(long deadlineNanos) throws Exception {
+                if (!StarterContender.this.journal) {
+                    Running.super.keepAway(deadlineNanos);
+                }
+                long disconnects = connections.disconnects();
+                gate.close();
+                if (database.terminate(LISTENER_NAME) == 0) {
+                    throw new IllegalStateException("The listener had no session to end");
+                }
+                if (!connections.await(() -> connections.disconnects() > disconnects, deadlineNanos)) {
+                    throw new IllegalStateException("The listener did not notice that its session ended");
+                }
+            }
+
+            @Override
+            public Reconnection letBack(long deadlineNanos) throws Exception {
+                if (!StarterContender.this.journal) {
+                    return Running.super.letBack(deadlineNanos);
+                }
+                long connects = connections.connects();
+                gate.open();
+                if (!connections.await(() -> connections.connects() > connects, deadlineNanos)) {
+                    throw new IllegalStateException("The listener did not connect again");
+                }
+                return new Reconnection(gate.firstAttemptNanos(), connections.lastConnectedNanos(),
+                        connections.lastReplayed());
             }
 
             @Override
@@ -77,6 +137,62 @@ final class StarterContender implements Contender {
     @Configuration(proxyBeanMethods = false)
     @EnableAutoConfiguration
     static class Application {
+
+    }
+
+    /**
+     * The connection events as the application sees them, when they reach it.
+     */
+    public static final class ConnectionEvents {
+
+        private long connects;
+
+        private long disconnects;
+
+        private long lastConnectedNanos;
+
+        private long lastReplayed;
+
+        @EventListener
+        public synchronized void on(BroadcasterConnectedEvent event) {
+            this.lastConnectedNanos = System.nanoTime();
+            this.lastReplayed = event.replayed();
+            this.connects++;
+            notifyAll();
+        }
+
+        @EventListener
+        public synchronized void on(BroadcasterDisconnectedEvent event) {
+            this.disconnects++;
+            notifyAll();
+        }
+
+        synchronized long connects() {
+            return this.connects;
+        }
+
+        synchronized long disconnects() {
+            return this.disconnects;
+        }
+
+        synchronized long lastConnectedNanos() {
+            return this.lastConnectedNanos;
+        }
+
+        synchronized long lastReplayed() {
+            return this.lastReplayed;
+        }
+
+        synchronized boolean await(BooleanSupplier condition, long deadlineNanos) throws InterruptedException {
+            while (!condition.getAsBoolean()) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return true;
+        }
 
     }
 
