@@ -27,10 +27,6 @@ public final class Journal {
         this.connections = connections;
     }
 
-    public JournalSettings settings() {
-        return this.settings;
-    }
-
     public JournalTable table() {
         return this.table;
     }

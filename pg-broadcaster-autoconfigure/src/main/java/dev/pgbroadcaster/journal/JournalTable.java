@@ -103,7 +103,7 @@ public final class JournalTable {
      * replaced.
      */
     public String tableScript() {
-        String script = read(TABLE_SCRIPT);
+        String script = ClasspathScripts.read(TABLE_SCRIPT);
         Matcher names = DEFAULT_NAME.matcher(script);
         StringBuilder replaced = new StringBuilder();
         while (names.find()) {
@@ -120,7 +120,7 @@ public final class JournalTable {
      * Returns the DDL of the functions that write to the journal, {@value #FUNCTIONS_SCRIPT}.
      */
     public static String functionsScript() {
-        return read(FUNCTIONS_SCRIPT);
+        return ClasspathScripts.read(FUNCTIONS_SCRIPT);
     }
 
     /**
@@ -140,10 +140,6 @@ public final class JournalTable {
                 return "pg_broadcaster_journal_" + oid;
             }
         }
-    }
-
-    private static String read(String resource) {
-        return ClasspathScripts.read(resource);
     }
 
 }

@@ -107,12 +107,12 @@ public final class TriggerInstaller {
     public void install() {
         List<Attachment> attachments = this.transaction.execute((status) -> {
             this.jdbc.query("SELECT pg_advisory_xact_lock(?)", (result) -> null, LOCK_KEY);
-            this.jdbc.execute(script(SCRIPT));
+            this.jdbc.execute(ClasspathScripts.read(SCRIPT));
             // The journal's own installation keeps its functions up to date (or the application's migrations do, which
             // may own them): only missing ones are created here.
             if (this.journal != null && this.jdbc.queryForObject("SELECT to_regprocedure(?) IS NULL", Boolean.class,
                     JOURNAL_FUNCTION + "()")) {
-                this.jdbc.execute(script(JOURNAL_SCRIPT));
+                this.jdbc.execute(ClasspathScripts.read(JOURNAL_SCRIPT));
             }
             List<Attachment> each = new ArrayList<>();
             for (TableName table : this.tables) {
@@ -220,10 +220,6 @@ public final class TriggerInstaller {
                         + "): it was " + replaced);
             }
         }
-    }
-
-    private static String script(String resource) {
-        return ClasspathScripts.read(resource);
     }
 
     private record ExistingTrigger(String name, String function, List<String> arguments, boolean complete,
