@@ -44,6 +44,8 @@ public final class BenchmarkMain {
 
     private static final String BURST_DELIVERED = "delivered / lost / duplicates";
 
+    private static final String NO_FLOODS = "n/a: its writers top out far below this (the replay row's write rate)";
+
     private static final int REPLAY_GAP = 100_000;
 
     private static final String REPLAY_RATE = "replayed/s, from the reconnect attempt to the last replayed change";
@@ -51,6 +53,8 @@ public final class BenchmarkMain {
     private static final String REPLAY_CONNECTED = "time to the BroadcasterConnectedEvent (s) / changes it says were replayed";
 
     private static final String REPLAY_DELIVERED = "delivered / lost / duplicates";
+
+    private static final String REPLAY_WRITTEN = "the gap written by two publishers, changes/s";
 
     /** How far the journal's p50 may be from plain NOTIFY's in the same run. */
     private static final double JOURNAL_P50_RATIO = 1.5;
@@ -127,7 +131,10 @@ public final class BenchmarkMain {
             }
         }
         for (Contender contender : selected("bench.workloads", "burst") ? this.contenders : List.<Contender>of()) {
-            if (contender.receivesNotify()) {
+            if (!contender.takesFloods()) {
+                put(burstRow(BURST_DRAIN), contender, NO_FLOODS);
+            }
+            else if (contender.receivesNotify()) {
                 burst(contender, this.quick ? 100_000 : 1_000_000);
             }
             else {
@@ -195,6 +202,10 @@ public final class BenchmarkMain {
         Map<String, List<Double>> results = new LinkedHashMap<>();
         for (int round = 1; round <= rounds; round++) {
             for (Contender contender : this.contenders) {
+                if (!contender.takesFloods()) {
+                    put(label, contender, NO_FLOODS);
+                    continue;
+                }
                 progress(contender, String.format(Locale.ROOT, "max throughput, round %d of %d", round, rounds));
                 try {
                     results.computeIfAbsent(contender.name(), (name) -> new ArrayList<>())
@@ -248,7 +259,7 @@ public final class BenchmarkMain {
         Recorder recorder = new Recorder(gap, 1, false);
         try (Contender.Running running = start(contender, recorder)) {
             running.keepAway(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
-            Workloads.batched(running, 0, gap, THROUGHPUT_BATCH);
+            long writing = Workloads.batched(running, 0, gap, THROUGHPUT_BATCH);
             Contender.Reconnection back = running.letBack(System.nanoTime() + TimeUnit.SECONDS.toNanos(120));
             boolean all = recorder.awaitAll(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
             double seconds = (recorder.lastReceiveNanos() - back.attemptNanos()) / 1e9;
@@ -259,6 +270,7 @@ public final class BenchmarkMain {
                     (back.connectedNanos() - back.attemptNanos()) / 1e9, back.replayed()));
             put(replayRow(REPLAY_DELIVERED), contender, String.format(Locale.ROOT, "%,d / %,d / %,d",
                     recorder.received(), gap - recorder.received(), recorder.duplicates()));
+            put(replayRow(REPLAY_WRITTEN), contender, String.format(Locale.ROOT, "%,.0f", gap / (writing / 1e9)));
         }
         catch (Exception ex) {
             failed(contender, label, ex);

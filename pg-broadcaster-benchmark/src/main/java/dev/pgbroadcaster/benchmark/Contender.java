@@ -25,6 +25,14 @@ interface Contender {
     }
 
     /**
+     * Whether this contender takes part in the flat-out workloads (max throughput, burst), which send a million
+     * notifications as fast as two publishers can.
+     */
+    default boolean takesFloods() {
+        return true;
+    }
+
+    /**
      * Whether this contender replays, after a gap, what was sent while its listener was away.
      */
     default boolean replays() {

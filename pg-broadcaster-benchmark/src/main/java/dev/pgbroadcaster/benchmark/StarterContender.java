@@ -44,6 +44,12 @@ final class StarterContender implements Contender {
         return this.journal;
     }
 
+    // Its writers, one pg_broadcaster_journal_send per change, top out far below a flood: it would time them.
+    @Override
+    public boolean takesFloods() {
+        return !this.journal;
+    }
+
     @Override
     public Running start(Database database, String channel, int listeners, Recorder recorder) {
         Map<String, Object> properties = new LinkedHashMap<>();
