@@ -124,6 +124,13 @@ public final class RestartablePostgresServer implements AutoCloseable {
         return this.port;
     }
 
+    /**
+     * Returns the data directory, which a test may change only while the server is stopped.
+     */
+    Path dataDirectory() {
+        return this.dataDirectory;
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://localhost:" + this.port + "/postgres";
     }
