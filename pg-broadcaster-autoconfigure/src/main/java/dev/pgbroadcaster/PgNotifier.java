@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 
 import javax.sql.DataSource;
 
+import dev.pgbroadcaster.journal.JournalTable;
 import dev.pgbroadcaster.support.Excerpts;
 import dev.pgbroadcaster.support.Identifiers;
 import dev.pgbroadcaster.trigger.TriggerInstaller;
@@ -32,7 +33,6 @@ public final class PgNotifier {
 
     private static final String NOTIFY = "SELECT pg_notify(?, ?)";
 
-    private static final String JOURNAL_SEND = "SELECT pg_broadcaster_journal_send(?::regclass, ?, ?)";
 
     private static final ResultSetExtractor<Void> IGNORE_RESULT = (result) -> null;
 
@@ -40,7 +40,7 @@ public final class PgNotifier {
 
     private final PayloadWriter writer;
 
-    /** The journal table as SQL, or {@code null} to send plain notifications. */
+    /** The statement that calls the journal table's writer, or {@code null} to send plain notifications. */
     private final String journal;
 
     private final int maxPayloadBytes;
@@ -62,12 +62,13 @@ public final class PgNotifier {
 
     /**
      * Returns a notifier that writes each notification to the journal table {@code table} (as {@code table} or
-     * {@code schema.table}, used as written) with {@code pg_broadcaster_journal_send}, which rings the journal's
-     * doorbell at commit.
+     * {@code schema.table}, used as written) with the table's writer ({@code pg_broadcaster_journal_write} for the
+     * default table), which rings the journal's doorbell at commit.
      * @param maxPayloadBytes the longest payload it sends, in bytes of UTF-8
      */
     public static PgNotifier throughJournal(DataSource dataSource, PayloadWriter writer, String table, int maxPayloadBytes) {
-        return new PgNotifier(dataSource, writer, TriggerInstaller.TableName.parse(table).quoted(), maxPayloadBytes);
+        String journalWriter = new JournalTable(TriggerInstaller.TableName.parse(table)).writer();
+        return new PgNotifier(dataSource, writer, "SELECT " + journalWriter + "(?, ?)", maxPayloadBytes);
     }
 
     /**
@@ -98,7 +99,7 @@ public final class PgNotifier {
                     "Cannot notify channel '" + channel + "': the payload holds a NUL character, which PostgreSQL text cannot");
         }
         if (this.journal != null) {
-            this.jdbc.query(JOURNAL_SEND, IGNORE_RESULT, this.journal, channel, text);
+            this.jdbc.query(this.journal, IGNORE_RESULT, channel, text);
         }
         else {
             this.jdbc.query(NOTIFY, IGNORE_RESULT, channel, text);

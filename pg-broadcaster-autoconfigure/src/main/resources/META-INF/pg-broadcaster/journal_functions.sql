@@ -1,10 +1,9 @@
--- pg-broadcaster: the functions that write to the journal (pg.broadcaster.journal.enabled=true).
+-- pg-broadcaster: the functions that write to a journal named at the call (pg.broadcaster.journal.enabled=true).
 --
--- pg_broadcaster_journal_send(journal, channel, payload) writes one row to the journal table and rings its
--- doorbell: a notification on the channel pg_broadcaster_journal_<oid of the table>, sent at commit like any
--- NOTIFY, that tells listeners the row's id, its transaction and its channel, and carries the payload when all of
--- it fits in NOTIFY's 7,999 bytes (listeners read the row otherwise). It returns the row's id. Like NOTIFY, it
--- writes a (channel, payload) pair once per transaction: sending it again returns the first row's id.
+-- pg_broadcaster_journal_send(journal, channel, payload) writes one row to the journal table through the table's
+-- writer (pg_broadcaster_journal_write for the default table, <table>_write for another, from journal_table.sql)
+-- and returns its id. Finding the writer costs a lookup and a planned call each time: applications that know their
+-- table call its writer directly, as PgNotifier does.
 --
 -- pg_broadcaster_journal_notify() is the journal's version of pg_broadcaster_notify(): attach it as a
 -- statement-level trigger, naming the channel as its first argument and, optionally, the journal table as its
@@ -22,27 +21,15 @@ CREATE OR REPLACE FUNCTION pg_broadcaster_journal_send(journal regclass, channel
 LANGUAGE plpgsql
 AS $function$
 DECLARE
-    writer xid8 := pg_current_xact_id();
+    writer text;
     row_id bigint;
-    bell text;
 BEGIN
-    IF channel IS NULL OR payload IS NULL THEN
-        RAISE EXCEPTION 'pg_broadcaster_journal_send() needs a channel and a payload (an empty one will do), got NULL';
+    SELECT format('%I.%I', n.nspname, c.relname || '_write') INTO writer
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = journal;
+    IF writer IS NULL THEN
+        RAISE EXCEPTION 'pg_broadcaster_journal_send() needs a journal table, got NULL';
     END IF;
-    EXECUTE format('SELECT id FROM %s WHERE xid = $1 AND channel = $2 AND md5(payload) = md5($3) AND payload = $3 LIMIT 1', journal)
-        INTO row_id USING writer, channel, payload;
-    IF row_id IS NOT NULL THEN
-        RETURN row_id;
-    END IF;
-    EXECUTE format('INSERT INTO %s (xid, channel, payload) VALUES ($1, $2, $3) RETURNING id', journal)
-        INTO row_id USING writer, channel, payload;
-    -- <id>/<transaction>/<length of the channel in characters>/<channel>, then the payload when it fits.
-    bell := row_id || '/' || writer || '/' || length(channel) || '/' || channel;
-    IF octet_length(bell) + octet_length(payload) < 7999 THEN
-        PERFORM pg_notify('pg_broadcaster_journal_' || journal::oid, 'P' || bell || payload);
-    ELSE
-        PERFORM pg_notify('pg_broadcaster_journal_' || journal::oid, 'R' || bell);
-    END IF;
+    EXECUTE 'SELECT ' || writer || '($1, $2)' INTO row_id USING channel, payload;
     RETURN row_id;
 END;
 $function$;

@@ -161,7 +161,7 @@ class JournalStressTests {
      */
     private static final class Writers implements AutoCloseable {
 
-        private static final String SEND = "SELECT pg_broadcaster_journal_send('pg_broadcaster_journal'::regclass, ?, ?)";
+        private static final String SEND = "SELECT pg_broadcaster_journal_write(?, ?)";
 
         private final String channel;
 

@@ -7,6 +7,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 
+import javax.sql.DataSource;
+
 import dev.pgbroadcaster.testsupport.LoopbackProxy;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
@@ -16,6 +18,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static dev.pgbroadcaster.Broadcasting.change;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,6 +65,41 @@ class JournalTests {
             ChangeNotification sentinel = change("sentinel", "INSERT");
             context.getBean(PgNotifier.class).send(this.channel, sentinel);
             assertThat(recorder.upTo(ChangeNotification.class, sentinel)).containsExactly(sentinel);
+        });
+    }
+
+    @Test
+    void aTableNamedInASchemaGetsAWriterOfItsOwnThatFoldsAPairSentTwiceInOneTransactionAsNotifyDoes() throws SQLException {
+        String schema = TestDatabase.uniqueName("journal_schema");
+        String orders = TestDatabase.uniqueName("journal_orders");
+        TestDatabase.get().execute("CREATE SCHEMA " + schema, "CREATE TABLE " + orders + " (id int)");
+        String journal = schema + ".events";
+        journalApplication().withPropertyValues("pg.broadcaster.journal.table=" + journal,
+                "pg.broadcaster.triggers.tables=" + orders).run((context) -> {
+            EventRecorder recorder = context.getBean(EventRecorder.class);
+            recorder.next(BroadcasterConnectedEvent.class);
+            PgNotifier notifier = context.getBean(PgNotifier.class);
+            JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
+            ChangeNotification twice = change("orders", "UPDATE");
+            ChangeNotification once = change("orders", "DELETE");
+            new TransactionTemplate(new DataSourceTransactionManager(context.getBean(DataSource.class)))
+                .executeWithoutResult((status) -> {
+                    notifier.send(this.channel, twice);
+                    notifier.send(this.channel, once);
+                    notifier.send(this.channel, twice);
+                    // The function that takes the table, as a trigger of one's own would call it, folds alike.
+                    jdbc.queryForObject("SELECT pg_broadcaster_journal_send(?::regclass, ?, ?)", Long.class, journal,
+                            this.channel, twice.toString());
+                });
+            TestDatabase.get().execute("INSERT INTO " + orders + " VALUES (1)");
+            ChangeNotification sentinel = change("sentinel", "INSERT");
+            notifier.send(this.channel, sentinel);
+            assertThat(recorder.upTo(ChangeNotification.class, sentinel)).containsExactly(twice, once,
+                    change(orders, "INSERT"), sentinel);
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM " + journal + " WHERE channel = ?", Long.class,
+                    this.channel)).isEqualTo(4);
+            assertThat(jdbc.queryForObject("SELECT to_regprocedure(?) IS NOT NULL", Boolean.class,
+                    schema + ".events_write(text,text)")).isTrue();
         });
     }
 
@@ -282,8 +322,7 @@ class JournalTests {
     }
 
     private long journalSend(Connection connection, ChangeNotification change) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(
-                "SELECT pg_broadcaster_journal_send('pg_broadcaster_journal', ?, ?)")) {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT pg_broadcaster_journal_write(?, ?)")) {
             statement.setString(1, this.channel);
             statement.setString(2, change.toString());
             try (ResultSet result = statement.executeQuery()) {

@@ -173,8 +173,8 @@ final class NumberedSender implements AutoCloseable {
         /** {@code pg_notify}: LISTEN/NOTIFY alone, at most once. */
         NOTIFY("SELECT pg_notify(?, ?)"),
 
-        /** {@code pg_broadcaster_journal_send} on the default journal table: a row, and its doorbell at commit. */
-        JOURNAL("SELECT pg_broadcaster_journal_send('pg_broadcaster_journal'::regclass, ?, ?)");
+        /** The default journal table's writer, as PgNotifier calls it: a row, and its doorbell at commit. */
+        JOURNAL("SELECT pg_broadcaster_journal_write(?, ?)");
 
         private final String sql;
 

@@ -109,7 +109,7 @@ public final class ReliabilityReport {
         text.append("## Faults with the journal\n\n");
         text.append("The same faults, numbered as above, injected into an application with "
                 + "`pg.broadcaster.journal.enabled=true`; the sender writes each notification with "
-                + "`pg_broadcaster_journal_send` in a transaction of its own, and the starter created the journal table "
+                + "`pg_broadcaster_journal_write` (the journal's writer, as `PgNotifier` calls it) in a transaction of its own, and the starter created the journal table "
                 + "on the server the listener listens to. Row 11 has no counterpart above: eight writers at once, some "
                 + "holding their transaction open across a fault. Across all rows, ").append(sent)
             .append(" notifications were committed, ").append(lost).append(" lost and ").append(duplicates)

@@ -1,7 +1,7 @@
 package dev.pgbroadcaster.journal;
 
 /**
- * What {@code pg_broadcaster_journal_send} notifies when it writes a row: {@code P} or {@code R}, then
+ * What the journal's writer ({@code pg_broadcaster_journal_write}) notifies when it writes a row: {@code P} or {@code R}, then
  * {@code <id>/<transaction>/<length of the channel in characters>/<channel>}, then, after {@code P}, the payload
  * itself; after {@code R} the payload was too long to come along and is read from the row.
  *

@@ -31,7 +31,10 @@ public final class JournalTable {
 
     private static final String INSUFFICIENT_PRIVILEGE = "42501";
 
-    private static final Pattern DEFAULT_NAME = Pattern.compile("\\bpg_broadcaster_journal(_xid|_created_at)?\\b");
+    private static final Pattern DEFAULT_NAME = Pattern.compile("\\bpg_broadcaster_journal(_xid|_created_at|_write)?\\b");
+
+    /** The suffix of the writer's name: the table's name and this. */
+    private static final String WRITER = "_write";
 
     private final TableName name;
 
@@ -47,10 +50,19 @@ public final class JournalTable {
     }
 
     /**
-     * Returns the table's name as SQL, also as the writers pass it to {@code pg_broadcaster_journal_send}.
+     * Returns the table's name as SQL.
      */
     public String sql() {
         return this.name.quoted();
+    }
+
+    /**
+     * Returns the name, as SQL, of the table's writer ({@code pg_broadcaster_journal_write(channel, payload)} for the
+     * default table): the function that adds a row and rings the doorbell, in the table's schema.
+     */
+    public String writer() {
+        String writer = Identifiers.quote(this.name.table() + WRITER);
+        return (this.name.schema() != null) ? Identifiers.quote(this.name.schema()) + "." + writer : writer;
     }
 
     /**
@@ -64,7 +76,9 @@ public final class JournalTable {
         connection.setAutoCommit(false);
         try (Statement statement = connection.createStatement()) {
             statement.execute("SELECT pg_advisory_xact_lock(" + TriggerInstaller.LOCK_KEY + ")");
-            if (!exists(connection, "SELECT to_regclass(?)", sql())) {
+            // The table's script ends with its writer, which an older table may lack.
+            if (!exists(connection, "SELECT to_regclass(?)", sql())
+                    || !exists(connection, "SELECT to_regprocedure(?)", writer() + "(text,text)")) {
                 statement.execute(tableScript());
             }
             Savepoint beforeFunctions = connection.setSavepoint();
@@ -99,8 +113,8 @@ public final class JournalTable {
     }
 
     /**
-     * Returns the DDL of the table and its indexes for this name: {@value #TABLE_SCRIPT} with the default name
-     * replaced.
+     * Returns the DDL of the table, its indexes and its writer for this name: {@value #TABLE_SCRIPT} with the default
+     * name replaced.
      */
     public String tableScript() {
         String script = ClasspathScripts.read(TABLE_SCRIPT);
@@ -109,7 +123,8 @@ public final class JournalTable {
         while (names.find()) {
             String suffix = names.group(1);
             // Indexes live in the table's schema and are named without it.
-            String name = (suffix == null) ? sql() : Identifiers.quote(this.name.table() + suffix);
+            String name = (suffix == null) ? sql()
+                    : WRITER.equals(suffix) ? writer() : Identifiers.quote(this.name.table() + suffix);
             names.appendReplacement(replaced, Matcher.quoteReplacement(name));
         }
         names.appendTail(replaced);
@@ -124,8 +139,8 @@ public final class JournalTable {
     }
 
     /**
-     * Returns the channel the table's doorbell rings on, {@code pg_broadcaster_journal_<oid>}, as
-     * {@code pg_broadcaster_journal_send} names it.
+     * Returns the channel the table's doorbell rings on, {@code pg_broadcaster_journal_<oid>}, as its writer names
+     * it.
      * @throws SQLException with SQL state {@value #MISSING} when the table does not exist
      */
     String doorbellChannel(Connection connection) throws SQLException {

@@ -7,13 +7,11 @@ import java.sql.SQLException;
 
 /**
  * Sends on a connection of its own in auto-commit mode, one notification per transaction: with {@code pg_notify},
- * or, for the journal, with {@code pg_broadcaster_journal_send}, which writes a row to the journal and rings its
+ * or, for the journal, with {@code pg_broadcaster_journal_write}, which writes a row to the journal and rings its
  * doorbell. Both take the same statement shape and the same round trips, so the two differ only in what the
  * server does.
  */
 final class NotifySender implements Sender {
-
-    static final String JOURNAL_TABLE = "pg_broadcaster_journal";
 
     private final Connection connection;
 
@@ -39,12 +37,11 @@ final class NotifySender implements Sender {
     }
 
     /**
-     * A sender through the journal, as a writer with the journal on sends: {@code SELECT
-     * pg_broadcaster_journal_send('pg_broadcaster_journal'::regclass, channel, payload)}.
+     * A sender through the journal, as {@code PgNotifier} sends with the journal on: {@code SELECT
+     * pg_broadcaster_journal_write(channel, payload)}, the default table's writer.
      */
     static NotifySender journal(Database database, String channel) throws SQLException {
-        return new NotifySender(database, channel,
-                "pg_broadcaster_journal_send('" + JOURNAL_TABLE + "'::regclass, ?, %s)");
+        return new NotifySender(database, channel, "pg_broadcaster_journal_write(?, %s)");
     }
 
     @Override

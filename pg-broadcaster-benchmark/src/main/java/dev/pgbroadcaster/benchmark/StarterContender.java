@@ -20,7 +20,7 @@ import org.springframework.context.support.GenericApplicationContext;
 /**
  * This starter as a user runs it: a Spring Boot application with {@code pg.broadcaster.*} properties, the
  * channel's payloads typed as {@link BenchEvent}, received by plain {@code @EventListener} methods. With the
- * journal ({@code pg.broadcaster.journal.enabled=true}), senders write through {@code pg_broadcaster_journal_send},
+ * journal ({@code pg.broadcaster.journal.enabled=true}), senders write through the journal's writer, {@code pg_broadcaster_journal_write},
  * and the listener can be kept away for a while to measure its replay.
  */
 final class StarterContender implements Contender {
@@ -44,7 +44,7 @@ final class StarterContender implements Contender {
         return this.journal;
     }
 
-    // Its writers, one pg_broadcaster_journal_send per change, top out far below a flood: it would time them.
+    // Its writers, one pg_broadcaster_journal_write per change, top out far below a flood: it would time them.
     @Override
     public boolean takesFloods() {
         return !this.journal;
