@@ -149,6 +149,44 @@ class JournalTests {
     }
 
     @Test
+    void aRowWhoseDoorbellNeverRangIsDeliveredOnceByTheCatchUpAmongRowsWhoseDoorbellsDid() throws SQLException {
+        journalApplication().withPropertyValues("pg.broadcaster.journal.catch-up-interval=50ms",
+                "pg.broadcaster.liveness.timeout=10s").run((context) -> {
+            EventRecorder recorder = context.getBean(EventRecorder.class);
+            recorder.nextInOrder(BroadcasterConnectedEvent.class);
+            PgNotifier notifier = context.getBean(PgNotifier.class);
+            ChangeNotification before = change("rang_before", "INSERT");
+            ChangeNotification silent = change("never_rang", "INSERT");
+            ChangeNotification after = change("rang_after", "INSERT");
+            notifier.send(this.channel, before);
+            // Written as the writer writes, less its doorbell.
+            try (Connection connection = TestDatabase.get().connect();
+                    PreparedStatement statement = connection.prepareStatement(
+                            "INSERT INTO pg_broadcaster_journal (channel, payload) VALUES (?, ?)")) {
+                statement.setString(1, this.channel);
+                statement.setString(2, silent.toString());
+                statement.execute();
+            }
+            notifier.send(this.channel, after);
+            assertThat(recorder.next(ChangeNotification.class)).isEqualTo(before);
+            assertThat(recorder.next(ChangeNotification.class)).isEqualTo(after);
+            assertThat(recorder.next(ChangeNotification.class)).isEqualTo(silent);
+            assertThat(context.getBean(BroadcasterStatistics.class).caughtUp()).isEqualTo(1);
+            // More catch-ups, with doorbells ringing between them, deliver nothing twice.
+            long runs = context.getBean(BroadcasterStatistics.class).catchUps();
+            for (int i = 0; i < 20; i++) {
+                notifier.send(this.channel, change("rang_" + i, "INSERT"));
+            }
+            await().atMost(Inbox.DEADLINE).until(() -> context.getBean(BroadcasterStatistics.class).catchUps() > runs + 3);
+            ChangeNotification sentinel = change("sentinel", "INSERT");
+            notifier.send(this.channel, sentinel);
+            assertThat(recorder.upTo(ChangeNotification.class, sentinel)).hasSize(21).doesNotHaveDuplicates()
+                .doesNotContain(before, silent, after);
+            assertThat(context.getBean(BroadcasterStatistics.class).caughtUp()).isEqualTo(1);
+        });
+    }
+
+    @Test
     void aTransactionThatTookItsIdFirstAndCommittedLastIsDeliveredWhileConnectedWithoutDoorbells() {
         // Without doorbells only the catch-up delivers: it must not skip the row with the smaller id.
         this.proxy.dropNotifications(true);

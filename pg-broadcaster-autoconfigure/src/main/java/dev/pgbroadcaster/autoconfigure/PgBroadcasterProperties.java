@@ -358,7 +358,8 @@ public class PgBroadcasterProperties {
         private InitializeSchema initializeSchema = InitializeSchema.ALWAYS;
 
         /**
-         * How often the listener reads the journal for changes no notification brought, such as a lost doorbell.
+         * How often the listener checks the journal for changes no notification brought, such as a lost doorbell;
+         * they are delivered within two intervals.
          */
         private Duration catchUpInterval = Duration.ofSeconds(1);
 

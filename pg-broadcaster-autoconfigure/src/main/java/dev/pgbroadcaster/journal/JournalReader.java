@@ -81,6 +81,15 @@ final class JournalReader implements ReplaySource {
     /** The snapshot of the last read, or {@code null} before the first one. */
     private Snapshot settled;
 
+    /**
+     * The snapshot the last catch-up took, which the next one checks up to: the doorbells of what it calls ended have
+     * had a catch-up interval to arrive.
+     */
+    private Snapshot probe;
+
+    /** The database's time when {@link #probe} was taken. */
+    private Instant probeAt;
+
     /** Rows handed over from doorbells whose transactions {@link #settled} does not call ended: id to transaction. */
     private final Map<Long, Long> handedOver = new HashMap<>();
 
@@ -99,7 +108,7 @@ final class JournalReader implements ReplaySource {
     /** The id of the last row the read in progress handed over, or -1. */
     private long lastHandedInRead;
 
-    /** The database's time of the last read. */
+    /** The database's time when {@link #settled} was taken. */
     private Instant lastReadAt;
 
     private long nextCatchUp;
@@ -128,7 +137,8 @@ final class JournalReader implements ReplaySource {
         String unsettled = "j.channel = ANY(?) AND (j.xid >= ?::text::xid8 OR j.xid = ANY(?::text::xid8[]))";
         this.sinceSnapshot = select + from + unsettled + " ORDER BY j.id";
         this.tallyQuery = "SELECT s.snapshot, s.read_at, s.timeline, count(j.id), coalesce(sum(j.id), 0)::text" + from
-                + unsettled + " GROUP BY s.snapshot, s.read_at, s.timeline";
+                + unsettled + " AND j.xid < ?::text::xid8 AND pg_visible_in_snapshot(j.xid, ?::text::pg_snapshot) "
+                + "GROUP BY s.snapshot, s.read_at, s.timeline";
         this.sinceTime = select + from + "j.channel = ANY(?) AND j.created_at >= ? ORDER BY j.id";
         // Reads nothing but the snapshot; the table is named so that a user who may not read it hears so at once.
         this.startingPointQuery = select + from + "false";
@@ -152,7 +162,7 @@ final class JournalReader implements ReplaySource {
             BooleanSupplier stopping) throws SQLException {
         if (!afterGap && this.settled == null && this.startingPoint != null) {
             // The first connection, made at once: delivery starts with what commits after the snapshot before LISTEN.
-            this.settled = this.startingPoint;
+            settle(this.startingPoint, this.lastReadAt);
             this.observer.replayed(0, true);
             return new Replay(0, true);
         }
@@ -231,12 +241,22 @@ final class JournalReader implements ReplaySource {
     }
 
     /**
-     * Returns whether the rows a catch-up would read are those the doorbells brought, by their number and the sum of
-     * their ids counted by the server in one snapshot, which then becomes {@link #settled}; a catch-up that finds
-     * nothing missing costs one row over the network, not one per change since the last read. Rows the doorbells
-     * brought are visible to it: a notification is delivered once its transaction has ended.
+     * Returns whether the doorbells brought every row of the transactions that {@link #probe}, taken by the catch-up
+     * before, calls ended and {@link #settled} does not, as the server counts them (their number and the sum of their
+     * ids); then {@link #probe} becomes {@link #settled} and the snapshot this count took the next probe. A catch-up
+     * that finds nothing missing costs one row over the network, not one per change since the last read; looking no
+     * further than the probe leaves out the rows whose doorbells are still on their way.
      */
     private boolean allHandedOver(Connection connection) throws SQLException {
+        Snapshot upTo = this.probe;
+        long expected = 0;
+        BigInteger idSum = BigInteger.ZERO;
+        for (Map.Entry<Long, Long> row : this.handedOver.entrySet()) {
+            if (upTo.settled(row.getValue())) {
+                expected++;
+                idSum = idSum.add(BigInteger.valueOf(row.getKey()));
+            }
+        }
         Snapshot snapshot;
         Instant readAt;
         String readTimeline;
@@ -246,11 +266,11 @@ final class JournalReader implements ReplaySource {
                 statement.setArray(1, channelArray);
                 statement.setString(2, Long.toString(this.settled.xmax()));
                 statement.setString(3, this.settled.inProgressArray());
+                statement.setString(4, Long.toString(upTo.xmax()));
+                statement.setString(5, upTo.toString());
                 try (ResultSet tally = statement.executeQuery()) {
                     tally.next();
-                    BigInteger idSum = this.handedOver.keySet().stream().map(BigInteger::valueOf)
-                        .reduce(BigInteger.ZERO, BigInteger::add);
-                    if (tally.getLong(4) != this.handedOver.size() || !idSum.equals(new BigInteger(tally.getString(5)))) {
+                    if (tally.getLong(4) != expected || !idSum.equals(new BigInteger(tally.getString(5)))) {
                         return false;
                     }
                     snapshot = Snapshot.parse(tally.getString(1));
@@ -263,9 +283,10 @@ final class JournalReader implements ReplaySource {
             }
         }
         noticeHistoryChange(snapshot, readTimeline);
-        settle(snapshot);
+        settle(upTo, this.probeAt);
+        this.probe = snapshot;
+        this.probeAt = readAt;
         this.timeline = readTimeline;
-        this.lastReadAt = readAt;
         return true;
     }
 
@@ -375,9 +396,8 @@ final class JournalReader implements ReplaySource {
         }
         noticeHistoryChange(snapshot, readTimeline);
         this.partials.clear();
-        settle(snapshot);
+        settle(snapshot, readAt);
         this.timeline = readTimeline;
-        this.lastReadAt = readAt;
         return new Read(handed, readAt);
     }
 
@@ -458,8 +478,11 @@ final class JournalReader implements ReplaySource {
     }
 
     // What the new snapshot calls ended was all read, so only the rows of transactions it does not need remembering.
-    private void settle(Snapshot snapshot) {
+    private void settle(Snapshot snapshot, Instant readAt) {
         this.settled = snapshot;
+        this.lastReadAt = readAt;
+        this.probe = snapshot;
+        this.probeAt = readAt;
         this.handedOver.values().removeIf(snapshot::settled);
     }
 
