@@ -171,7 +171,8 @@ class JournalTests {
             assertThat(recorder.next(ChangeNotification.class)).isEqualTo(before);
             assertThat(recorder.next(ChangeNotification.class)).isEqualTo(after);
             assertThat(recorder.next(ChangeNotification.class)).isEqualTo(silent);
-            assertThat(context.getBean(BroadcasterStatistics.class).caughtUp()).isEqualTo(1);
+            // Counted once the catch-up that delivered it is over.
+            await().atMost(Inbox.DEADLINE).until(() -> context.getBean(BroadcasterStatistics.class).caughtUp() == 1);
             // More catch-ups, with doorbells ringing between them, deliver nothing twice.
             long runs = context.getBean(BroadcasterStatistics.class).catchUps();
             for (int i = 0; i < 20; i++) {
@@ -183,7 +184,12 @@ class JournalTests {
             assertThat(recorder.upTo(ChangeNotification.class, sentinel)).hasSize(21).doesNotHaveDuplicates()
                 .doesNotContain(before, silent, after);
             assertThat(context.getBean(BroadcasterStatistics.class).caughtUp()).isEqualTo(1);
+            // The server counts on a session of the catch-up's own, named after the listener's.
+            assertThat(ListenerSessions.count(this.applicationName + " journal catch-up")).isEqualTo(1);
         });
+        // Closed with the application: its thread and its session end.
+        await().atMost(Inbox.DEADLINE).until(() -> ListenerSessions.count(this.applicationName + " journal catch-up") == 0
+                && ListenerSessions.threads().stream().noneMatch((thread) -> thread.getName().equals("pg-broadcaster-journal-catch-up")));
     }
 
     @Test

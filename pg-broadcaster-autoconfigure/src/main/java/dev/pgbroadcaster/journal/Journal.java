@@ -35,7 +35,7 @@ public final class Journal {
      * Returns a new reader for a broadcaster that starts now, listening on {@code channels}.
      */
     public ReplaySource reader(List<String> channels, BroadcasterObserver observer) {
-        return new JournalReader(this.table, this.settings, channels, observer, Instant.now());
+        return new JournalReader(this.table, this.settings, channels, observer, Instant.now(), this.connections);
     }
 
     /**

@@ -16,9 +16,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import dev.pgbroadcaster.BroadcasterObserver;
+import dev.pgbroadcaster.ListenerConnectionFactory;
 import dev.pgbroadcaster.listening.NotificationListener;
 import dev.pgbroadcaster.listening.ReplaySource;
 import dev.pgbroadcaster.support.DurationText;
@@ -39,7 +43,7 @@ import org.apache.commons.logging.LogFactory;
  * looks only at rows of the transactions that were still running or had not started, which are few and found
  * through the index on {@code xid}. Rows handed over from a doorbell before a read could see them are remembered
  * by id until a read's snapshot covers them, which bounds what is remembered by what commits between two reads.
- * Used by the listener thread alone.
+ * Used by the listener thread alone; the catch-up's counts run on a thread of their own ({@link CatchUpCount}).
  */
 final class JournalReader implements ReplaySource {
 
@@ -47,6 +51,9 @@ final class JournalReader implements ReplaySource {
 
     /** Rows read from the journal at a time. */
     private static final int FETCH_ROWS = 1000;
+
+    /** How long a catch-up's count may take before it is given up, at least. */
+    private static final long COUNT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /** How long one round trip of a replay may take, at least. */
     private static final int READ_TIMEOUT_MILLIS = 60_000;
@@ -74,7 +81,12 @@ final class JournalReader implements ReplaySource {
 
     private final String startingPointQuery;
 
-    private final String tallyQuery;
+    private final CatchUpCount counter;
+
+    /** The count of the catch-up under way, or {@code null}. */
+    private Future<CatchUpCount.Count> counting;
+
+    private long countingSince;
 
     private final ThrottledWarning doorbellWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
 
@@ -122,7 +134,7 @@ final class JournalReader implements ReplaySource {
      * @param startedAt when the broadcaster started: after a failed start, what was written since is replayed
      */
     JournalReader(JournalTable table, JournalSettings settings, List<String> channels, BroadcasterObserver observer,
-            Instant startedAt) {
+            Instant startedAt, ListenerConnectionFactory connections) {
         this.table = table;
         this.settings = settings;
         this.channels = List.copyOf(channels);
@@ -136,9 +148,10 @@ final class JournalReader implements ReplaySource {
         String select = "SELECT s.snapshot, s.read_at, s.timeline, j.id, j.xid::text, j.channel, octet_length(j.payload)";
         String unsettled = "j.channel = ANY(?) AND (j.xid >= ?::text::xid8 OR j.xid = ANY(?::text::xid8[]))";
         this.sinceSnapshot = select + from + unsettled + " ORDER BY j.id";
-        this.tallyQuery = "SELECT s.snapshot, s.read_at, s.timeline, count(j.id), coalesce(sum(j.id), 0)::text" + from
-                + unsettled + " AND j.xid < ?::text::xid8 AND pg_visible_in_snapshot(j.xid, ?::text::pg_snapshot) "
-                + "GROUP BY s.snapshot, s.read_at, s.timeline";
+        this.counter = new CatchUpCount(connections, "SELECT s.snapshot, s.read_at, s.timeline, count(j.id), "
+                + "coalesce(sum(j.id), 0)::text" + from + unsettled + " AND j.xid < ?::text::xid8 AND "
+                + "pg_visible_in_snapshot(j.xid, ?::text::pg_snapshot) GROUP BY s.snapshot, s.read_at, s.timeline",
+                this.channels);
         this.sinceTime = select + from + "j.channel = ANY(?) AND j.created_at >= ? ORDER BY j.id";
         // Reads nothing but the snapshot; the table is named so that a user who may not read it hears so at once.
         this.startingPointQuery = select + from + "false";
@@ -225,69 +238,101 @@ final class JournalReader implements ReplaySource {
         handler.handle(bell.channel(), text, processId);
     }
 
+    /**
+     * Catches up every interval: the server counts, on a connection of the catch-up's own, the rows of the
+     * transactions that {@link #probe} (taken by the catch-up before) calls ended and {@link #settled} does not;
+     * when they are the ones the doorbells brought (as many, with the same sum of ids), {@link #probe} becomes
+     * {@link #settled} and nothing is read. Otherwise, or when the count fails, the rows are read here. A catch-up that
+     * finds nothing missing keeps the listener thread waiting for nothing; looking no further than the probe leaves
+     * out the rows whose doorbells are still on their way.
+     */
     @Override
     public void maintain(Connection connection, NotificationListener.Handler handler) throws SQLException {
         long now = System.nanoTime();
+        if (this.counting != null) {
+            if (!this.counting.isDone()) {
+                if (now - this.countingSince > Math.max(COUNT_TIMEOUT_NANOS, 3 * this.settings.catchUpInterval().toNanos())) {
+                    logger.debug("The journal's catch-up count did not come back; reading the journal instead");
+                    this.counter.abandon();
+                    this.counting = null;
+                    catchUp(connection, handler, now);
+                }
+                return;
+            }
+            CatchUpCount.Count count = outcome(this.counting);
+            this.counting = null;
+            if (count != null && take(count)) {
+                this.observer.caughtUp(0, horizonAge(now));
+            }
+            else {
+                catchUp(connection, handler, now);
+            }
+            return;
+        }
         if (now - this.nextCatchUp < 0) {
             return;
         }
         this.nextCatchUp = now + this.settings.catchUpInterval().toNanos();
-        Read read = (this.partials.isEmpty() && allHandedOver(connection)) ? new Read(0, this.lastReadAt)
-                : read(connection, handler, null, () -> false, false);
+        if (!this.partials.isEmpty()) {
+            catchUp(connection, handler, now);
+            return;
+        }
+        this.counting = this.counter.count(this.settled, this.probe);
+        this.countingSince = now;
+    }
+
+    private void catchUp(Connection connection, NotificationListener.Handler handler, long now) throws SQLException {
+        Read read = read(connection, handler, null, () -> false, false);
         if (read.handedOver() > 0 && logger.isDebugEnabled()) {
             logger.debug("The journal's catch-up delivered " + read.handedOver() + " changes no doorbell had brought");
         }
         this.observer.caughtUp(read.handedOver(), horizonAge(now));
     }
 
+    private static CatchUpCount.Count outcome(Future<CatchUpCount.Count> counted) {
+        try {
+            return counted.get();
+        }
+        catch (ExecutionException ex) {
+            logger.debug("The journal's catch-up could not count; reading the journal instead: "
+                    + Redaction.message(ex.getCause()));
+            return null;
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     /**
-     * Returns whether the doorbells brought every row of the transactions that {@link #probe}, taken by the catch-up
-     * before, calls ended and {@link #settled} does not, as the server counts them (their number and the sum of their
-     * ids); then {@link #probe} becomes {@link #settled} and the snapshot this count took the next probe. A catch-up
-     * that finds nothing missing costs one row over the network, not one per change since the last read; looking no
-     * further than the probe leaves out the rows whose doorbells are still on their way.
+     * Takes what the count found, if it counted from where the reader stands and found what the doorbells brought.
      */
-    private boolean allHandedOver(Connection connection) throws SQLException {
-        Snapshot upTo = this.probe;
+    private boolean take(CatchUpCount.Count count) {
+        if (count.settled() != this.settled || count.upTo() != this.probe) {
+            return false;
+        }
         long expected = 0;
         BigInteger idSum = BigInteger.ZERO;
         for (Map.Entry<Long, Long> row : this.handedOver.entrySet()) {
-            if (upTo.settled(row.getValue())) {
+            if (count.upTo().settled(row.getValue())) {
                 expected++;
                 idSum = idSum.add(BigInteger.valueOf(row.getKey()));
             }
         }
-        Snapshot snapshot;
-        Instant readAt;
-        String readTimeline;
-        try (PreparedStatement statement = connection.prepareStatement(this.tallyQuery)) {
-            Array channelArray = connection.createArrayOf("text", this.channels.toArray());
-            try {
-                statement.setArray(1, channelArray);
-                statement.setString(2, Long.toString(this.settled.xmax()));
-                statement.setString(3, this.settled.inProgressArray());
-                statement.setString(4, Long.toString(upTo.xmax()));
-                statement.setString(5, upTo.toString());
-                try (ResultSet tally = statement.executeQuery()) {
-                    tally.next();
-                    if (tally.getLong(4) != expected || !idSum.equals(new BigInteger(tally.getString(5)))) {
-                        return false;
-                    }
-                    snapshot = Snapshot.parse(tally.getString(1));
-                    readAt = tally.getTimestamp(2).toInstant();
-                    readTimeline = tally.getString(3);
-                }
-            }
-            finally {
-                channelArray.free();
-            }
+        if (count.rows() != expected || !count.idSum().equals(idSum)) {
+            return false;
         }
-        noticeHistoryChange(snapshot, readTimeline);
-        settle(upTo, this.probeAt);
-        this.probe = snapshot;
-        this.probeAt = readAt;
-        this.timeline = readTimeline;
+        noticeHistoryChange(count.snapshot(), count.timeline());
+        settle(count.upTo(), this.probeAt);
+        this.probe = count.snapshot();
+        this.probeAt = count.readAt();
+        this.timeline = count.timeline();
         return true;
+    }
+
+    @Override
+    public void close() {
+        this.counter.close();
     }
 
     /**

@@ -429,6 +429,9 @@ public final class NotificationListener {
     }
 
     private void closeOnStop() {
+        if (this.source != null) {
+            this.source.close();
+        }
         ListenerConnection current = this.connection;
         this.connection = null;
         this.observer.disconnected();

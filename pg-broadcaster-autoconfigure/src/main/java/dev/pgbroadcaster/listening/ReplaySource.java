@@ -45,6 +45,13 @@ public interface ReplaySource {
     void maintain(Connection connection, NotificationListener.Handler handler) throws SQLException;
 
     /**
+     * Called once, on the listener thread, when the listener stops: releases what the source holds besides the
+     * listener's connection.
+     */
+    default void close() {
+    }
+
+    /**
      * What one replay handed over.
      *
      * @param rows how many changes it handed over
