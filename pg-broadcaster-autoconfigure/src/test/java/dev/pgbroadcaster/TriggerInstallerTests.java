@@ -13,6 +13,7 @@ import dev.pgbroadcaster.trigger.TriggerInstaller;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -20,6 +21,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 import static dev.pgbroadcaster.Broadcasting.change;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * {@code pg.broadcaster.triggers.*}: the shipped trigger function installed and attached at startup.
@@ -150,12 +152,110 @@ class TriggerInstallerTests {
     }
 
     @Test
+    void rowLevelTriggersAnnounceEachActionOncePerTransactionAndFireAlways(CapturedOutput output) throws Exception {
+        TestDatabase.get().execute("CREATE TABLE " + this.table + " (id int)");
+        ApplicationContextRunner application = application().withPropertyValues(
+                "pg.broadcaster.triggers.tables[0]=" + this.table, "pg.broadcaster.triggers.level=row");
+        application.run((context) -> {
+            assertThat(context).hasNotFailed();
+            EventRecorder recorder = context.getBean(EventRecorder.class);
+            recorder.next(BroadcasterConnectedEvent.class);
+            TestDatabase.get().execute("INSERT INTO " + this.table + " SELECT generate_series(1, 100)",
+                    "INSERT INTO " + this.table + " VALUES (101)", "UPDATE " + this.table + " SET id = id + 1");
+            TestDatabase.get().execute("DELETE FROM " + this.table + " WHERE id > 50");
+            TestDatabase.get().execute("TRUNCATE " + this.table);
+            ChangeNotification sentinel = change("sentinel", "INSERT");
+            Broadcasting.send(this.channel, sentinel);
+            assertThat(recorder.upTo(ChangeNotification.class, sentinel)).containsExactly(change(this.table, "INSERT"),
+                    change(this.table, "UPDATE"), change(this.table, "DELETE"), change(this.table, "TRUNCATE"), sentinel);
+        });
+        assertThat(jdbc().queryForList("SELECT tgname || ' ' || tgtype || ' ' || tgenabled::text FROM pg_trigger "
+                + "WHERE tgrelid = to_regclass(?) AND NOT tgisinternal", String.class, '"' + this.table + '"'))
+            .containsExactlyInAnyOrder(TriggerInstaller.triggerName(this.channel) + " 29 A",
+                    TriggerInstaller.truncateTriggerName(this.channel) + " 32 A");
+        application.run((context) -> assertThat(context).hasNotFailed());
+        assertThat(output.getOut()).contains("none attached now; already in place on " + this.table + " ("
+                + TriggerInstaller.triggerName(this.channel) + ", " + TriggerInstaller.truncateTriggerName(this.channel) + ")");
+    }
+
+    @Test
+    void switchingLevelsReplacesTheTriggersOfTheOtherLevel(CapturedOutput output) throws Exception {
+        TestDatabase.get().execute("CREATE TABLE " + this.table + " (id int)");
+        ApplicationContextRunner statement = application().withPropertyValues("pg.broadcaster.triggers.tables[0]=" + this.table);
+        ApplicationContextRunner row = statement.withPropertyValues("pg.broadcaster.triggers.level=row");
+        for (ApplicationContextRunner application : List.of(statement, row, statement)) {
+            application.run((context) -> {
+                EventRecorder recorder = context.getBean(EventRecorder.class);
+                recorder.next(BroadcasterConnectedEvent.class);
+                TestDatabase.get().execute("TRUNCATE " + this.table);
+                ChangeNotification sentinel = change("sentinel", "INSERT");
+                Broadcasting.send(this.channel, sentinel);
+                assertThat(recorder.upTo(ChangeNotification.class, sentinel))
+                    .containsExactly(change(this.table, "TRUNCATE"), sentinel);
+            });
+            assertThat(triggerCount()).isEqualTo((application == row) ? 2 : 1);
+        }
+        assertThat(output.getOut()).contains("Replaced a trigger on " + this.table + " with "
+                + TriggerInstaller.triggerName(this.channel) + ", " + TriggerInstaller.truncateTriggerName(this.channel)
+                + ", which is what pg-broadcaster attaches (each row inserted, updated or deleted and each truncate, "
+                + "enabled always, notifying without the journal): it was CREATE TRIGGER")
+            .contains("(all four kinds of statement, enabled, notifying without the journal): it was CREATE TRIGGER "
+                    + TriggerInstaller.triggerName(this.channel) + " AFTER INSERT OR DELETE OR UPDATE ON");
+    }
+
+    @Test
+    void aRowLevelTriggerThatIsNotEnabledAlwaysIsReplaced() throws Exception {
+        String name = TriggerInstaller.triggerName(this.channel);
+        TestDatabase.get().execute("CREATE TABLE " + this.table + " (id int)",
+                new String(TriggerInstallerTests.class.getClassLoader()
+                    .getResourceAsStream(TriggerInstaller.SCRIPT).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                "CREATE TRIGGER \"" + name + "\" AFTER INSERT OR UPDATE OR DELETE ON " + this.table
+                        + " FOR EACH ROW EXECUTE FUNCTION pg_broadcaster_notify('" + this.channel + "')");
+        application().withPropertyValues("pg.broadcaster.triggers.tables[0]=" + this.table, "pg.broadcaster.triggers.level=row")
+            .run((context) -> assertThat(context).hasNotFailed());
+        assertThat(jdbc().queryForList("SELECT tgenabled FROM pg_trigger WHERE tgrelid = to_regclass(?) AND NOT tgisinternal",
+                String.class, '"' + this.table + '"')).containsExactly("A", "A");
+    }
+
+    @Test
+    void theRowLevelWithTheJournalFailsStartupNamingTheProperties() {
+        application().withPropertyValues("pg.broadcaster.triggers.tables[0]=" + this.table,
+                "pg.broadcaster.triggers.level=row", "pg.broadcaster.journal.enabled=true")
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context))
+                .hasMessageContaining("pg.broadcaster.triggers.level is row, which pg.broadcaster.journal.enabled=true "
+                        + "does not support"));
+    }
+
+    @Test
+    void anUnknownLevelFailsStartupNamingTheProperty() {
+        application().withPropertyValues("pg.broadcaster.triggers.tables[0]=" + this.table,
+                "pg.broadcaster.triggers.level=column")
+            .run((context) -> assertThat(StartupFailures.cause(context, BindException.class))
+                .hasMessageContaining("pg.broadcaster.triggers.level"));
+    }
+
+    @Test
+    void aTriggerAttachedBeforeTheChangeIsRefused() throws Exception {
+        TestDatabase.get().execute("CREATE TABLE " + this.table + " (id int)",
+                new String(TriggerInstallerTests.class.getClassLoader()
+                    .getResourceAsStream(TriggerInstaller.SCRIPT).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                "CREATE TRIGGER before_change BEFORE INSERT ON " + this.table
+                        + " FOR EACH ROW EXECUTE FUNCTION pg_broadcaster_notify('" + this.channel + "')");
+        assertThatException().isThrownBy(() -> TestDatabase.get().execute("INSERT INTO " + this.table + " VALUES (1)"))
+            .withMessageContaining("pg_broadcaster_notify() must be attached AFTER the change");
+    }
+
+    @Test
     void triggerNamesAreReadableDistinctAndFitAnIdentifier() {
         assertThat(TriggerInstaller.triggerName("backend.table_change")).startsWith("pg_broadcaster_backend_table_change_");
         assertThat(TriggerInstaller.triggerName("a.b")).isNotEqualTo(TriggerInstaller.triggerName("a_b"));
         String longest = TriggerInstaller.triggerName("Ä".repeat(31));
         assertThat(longest.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(63);
         assertThat(TriggerInstaller.triggerName("x".repeat(63))).hasSize(63);
+        assertThat(TriggerInstaller.truncateTriggerName("x".repeat(63))).hasSize(63)
+            .isNotEqualTo(TriggerInstaller.triggerName("x".repeat(63)));
+        assertThat(TriggerInstaller.truncateTriggerName("backend.table_change"))
+            .isEqualTo(TriggerInstaller.triggerName("backend.table_change").replaceFirst("_([0-9a-f]{8})$", "_truncate_$1"));
     }
 
     @Test

@@ -306,7 +306,7 @@ public class PgBroadcasterProperties {
     public static class Triggers {
 
         /**
-         * Tables to attach the pg_broadcaster_notify() statement-level trigger to at startup, as 'table' or
+         * Tables to attach the pg_broadcaster_notify() trigger to at startup (see level), as 'table' or
          * 'schema.table', used as written. The trigger function is installed too. Empty: nothing is installed.
          */
         private List<String> tables = new ArrayList<>();
@@ -316,6 +316,13 @@ public class PgBroadcasterProperties {
          * 'pg.broadcaster.channels'.
          */
         private String channel;
+
+        /**
+         * How the installed triggers fire: 'statement', once per statement; or 'row', once per row inserted, updated
+         * or deleted (and per truncate), enabled always, which is what fires on a logical replication subscriber.
+         * Not with the journal.
+         */
+        private TriggerLevel level = TriggerLevel.STATEMENT;
 
         public List<String> getTables() {
             return this.tables;
@@ -332,6 +339,30 @@ public class PgBroadcasterProperties {
         public void setChannel(String channel) {
             this.channel = channel;
         }
+
+        public TriggerLevel getLevel() {
+            return this.level;
+        }
+
+        public void setLevel(TriggerLevel level) {
+            this.level = level;
+        }
+
+    }
+
+    /**
+     * How the installed triggers fire.
+     */
+    public enum TriggerLevel {
+
+        /** Once per statement, on INSERT, UPDATE, DELETE and TRUNCATE. */
+        STATEMENT,
+
+        /**
+         * Once per row on INSERT, UPDATE and DELETE and once per TRUNCATE, enabled always: for a logical replication
+         * subscriber.
+         */
+        ROW
 
     }
 

@@ -45,6 +45,15 @@ final class TriggerInstallation implements Preparation {
      */
     static TriggerInstallation of(PgBroadcasterProperties properties, List<String> channels, DataSource dataSource) {
         PgBroadcasterProperties.Triggers triggers = properties.getTriggers();
+        if (triggers.getLevel() == null) {
+            throw new InvalidBroadcasterPropertyException("pg.broadcaster.triggers.level", "must be statement or row");
+        }
+        boolean rowLevel = triggers.getLevel() == PgBroadcasterProperties.TriggerLevel.ROW;
+        if (rowLevel && properties.getJournal().isEnabled()) {
+            throw new InvalidBroadcasterPropertyException("pg.broadcaster.triggers.level",
+                    "is row, which pg.broadcaster.journal.enabled=true does not support: the journal's trigger is "
+                            + "statement-level only (set pg.broadcaster.triggers.level=statement, or turn the journal off)");
+        }
         List<String> names = triggers.getTables();
         if (names.isEmpty()) {
             return new TriggerInstallation(null, List.of());
@@ -65,7 +74,8 @@ final class TriggerInstallation implements Preparation {
         }
         JournalSettings journal = BroadcasterSettingsMapping.journal(properties);
         return new TriggerInstallation(
-                new TriggerInstaller(dataSource, tables, channel, (journal != null) ? journal.table() : null), tables);
+                new TriggerInstaller(dataSource, tables, channel, (journal != null) ? journal.table() : null,
+                        rowLevel ? TriggerInstaller.Level.ROW : TriggerInstaller.Level.STATEMENT), tables);
     }
 
     boolean isEmpty() {

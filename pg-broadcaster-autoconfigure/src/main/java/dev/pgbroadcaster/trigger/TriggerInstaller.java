@@ -21,10 +21,13 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Installs the shipped trigger function ({@value #SCRIPT}) and attaches it, as a statement-level trigger named
  * for the channel ({@link #triggerName(String)}), to each listed table, so that every INSERT, UPDATE, DELETE and
- * TRUNCATE notifies the channel. Safe to run at every start and from several instances at once: it works in one
- * transaction under an advisory lock, and leaves a table whose trigger already notifies the channel untouched, so
- * a busy table is not locked for nothing. Triggers that notify other channels are left as they are: another
- * application may listen there.
+ * TRUNCATE notifies the channel; or, at {@link Level#ROW}, as a row-level trigger for the first three and a
+ * statement-level one for TRUNCATE ({@link #truncateTriggerName(String)}), both enabled {@code ALWAYS}, which is
+ * what fires on a logical replication subscriber. Safe to run at every start and from several instances at once: it
+ * works in one transaction under an advisory lock, and leaves a table whose triggers already notify the channel as
+ * asked untouched, so a busy table is not locked for nothing; other triggers that notify the channel (of the other
+ * level, with or without the journal, or incomplete) are replaced. Triggers that notify other channels are left as
+ * they are: another application may listen there.
  */
 public final class TriggerInstaller {
 
@@ -54,8 +57,15 @@ public final class TriggerInstaller {
      */
     public static final long LOCK_KEY = 0x7067_6272_6f61_6463L;
 
-    // pg_trigger.tgtype of AFTER ... FOR EACH STATEMENT on INSERT (4), DELETE (8), UPDATE (16) and TRUNCATE (32).
-    private static final int STATEMENT_TRIGGER_TYPE = 4 | 8 | 16 | 32;
+    // pg_trigger.tgtype bits: FOR EACH ROW (1; none for a statement, or for AFTER), INSERT (4), DELETE (8),
+    // UPDATE (16), TRUNCATE (32).
+    private static final int ROW = 1;
+
+    private static final int INSERT_DELETE_UPDATE = 4 | 8 | 16;
+
+    private static final int TRUNCATE = 32;
+
+    private static final String TRUNCATE_KIND = "truncate_";
 
     private final JdbcTemplate jdbc;
 
@@ -74,6 +84,11 @@ public final class TriggerInstaller {
     /** The arguments the triggers pass it. */
     private final List<String> arguments;
 
+    private final Level level;
+
+    /** The triggers each table gets. */
+    private final List<Wanted> wanted;
+
     /**
      * @param dataSource where the tables are
      * @param tables the tables, checked with {@link TableName#parse(String)}
@@ -91,6 +106,23 @@ public final class TriggerInstaller {
      * triggers that notify ({@value #TRIGGER})
      */
     public TriggerInstaller(DataSource dataSource, List<TableName> tables, String channel, TableName journal) {
+        this(dataSource, tables, channel, journal, Level.STATEMENT);
+    }
+
+    /**
+     * @param dataSource where the tables are
+     * @param tables the tables, checked with {@link TableName#parse(String)}
+     * @param channel the channel the triggers notify
+     * @param journal the journal table the triggers write to ({@value #JOURNAL_FUNCTION}), or {@code null} for
+     * triggers that notify ({@value #TRIGGER})
+     * @param level how the triggers fire
+     * @throws IllegalArgumentException for {@link Level#ROW} with a journal, which has no row-level variant
+     */
+    public TriggerInstaller(DataSource dataSource, List<TableName> tables, String channel, TableName journal,
+            Level level) {
+        if (journal != null && level == Level.ROW) {
+            throw new IllegalArgumentException("The journal's trigger has no row-level variant");
+        }
         this.jdbc = new JdbcTemplate(dataSource);
         this.transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         this.tables = List.copyOf(tables);
@@ -98,6 +130,12 @@ public final class TriggerInstaller {
         this.journal = (journal != null) ? journal.quoted() : null;
         this.function = (journal != null) ? JOURNAL_FUNCTION : TRIGGER;
         this.arguments = (journal != null) ? List.of(channel, this.journal) : List.of(channel);
+        this.level = level;
+        this.wanted = (level == Level.ROW)
+                ? List.of(new Wanted(triggerName(channel), "INSERT OR UPDATE OR DELETE", ROW | INSERT_DELETE_UPDATE),
+                        new Wanted(truncateTriggerName(channel), "TRUNCATE", TRUNCATE))
+                : List.of(new Wanted(triggerName(channel), "INSERT OR UPDATE OR DELETE OR TRUNCATE",
+                        INSERT_DELETE_UPDATE | TRUNCATE));
     }
 
     /**
@@ -128,13 +166,26 @@ public final class TriggerInstaller {
      * listen on different channels can each have theirs on the same table. Readable, and at most 63 bytes.
      */
     public static String triggerName(String channel) {
+        return triggerName(channel, "");
+    }
+
+    /**
+     * Returns the name of the statement-level TRUNCATE trigger that goes with the row-level trigger
+     * {@link #triggerName(String)} at {@link Level#ROW}: {@code pg_broadcaster_<channel>_truncate_<checksum>}.
+     */
+    public static String truncateTriggerName(String channel) {
+        return triggerName(channel, TRUNCATE_KIND);
+    }
+
+    private static String triggerName(String channel, String kind) {
         String readable = channel.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]+", "_");
-        if (readable.length() > MAX_READABLE) {
-            readable = readable.substring(0, MAX_READABLE);
+        int longest = MAX_READABLE - kind.length();
+        if (readable.length() > longest) {
+            readable = readable.substring(0, longest);
         }
         CRC32 checksum = new CRC32();
         checksum.update(channel.getBytes(StandardCharsets.UTF_8));
-        return "pg_broadcaster_" + readable + "_" + String.format("%08x", checksum.getValue());
+        return "pg_broadcaster_" + readable + "_" + kind + String.format("%08x", checksum.getValue());
     }
 
     private Attachment attach(TableName table) {
@@ -146,39 +197,60 @@ public final class TriggerInstaller {
         // Every trigger on the table that runs either function, whoever made it (this installer, an earlier version of
         // it under the name pg_broadcaster_notify, or a migration), with its arguments: tgargs holds each argument
         // followed by a NUL byte.
-        List<ExistingTrigger> existing = this.jdbc.query("SELECT t.tgname, p.proname, t.tgargs, "
-                + "t.tgtype = ? AND t.tgenabled <> 'D', pg_get_triggerdef(t.oid) FROM pg_trigger t "
+        List<ExistingTrigger> existing = this.jdbc.query("SELECT t.tgname, p.proname, t.tgargs, t.tgtype, "
+                + "t.tgenabled, pg_get_triggerdef(t.oid) FROM pg_trigger t "
                 + "JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = to_regclass(?) AND NOT t.tgisinternal "
                 + "AND p.proname IN (?, ?) ORDER BY t.tgname",
                 (row, index) -> new ExistingTrigger(row.getString(1), row.getString(2), arguments(row.getBytes(3)),
-                        row.getBoolean(4), row.getString(5)),
-                STATEMENT_TRIGGER_TYPE, qualified, TRIGGER, JOURNAL_FUNCTION);
+                        row.getInt(4), row.getString(5), row.getString(6)),
+                qualified, TRIGGER, JOURNAL_FUNCTION);
         List<String> otherChannels = existing.stream()
             .map(ExistingTrigger::channel)
             .filter((other) -> other != null && !other.equals(this.channel))
             .distinct()
             .toList();
-        for (ExistingTrigger trigger : existing) {
-            if (trigger.function().equals(this.function) && trigger.arguments().equals(this.arguments)
-                    && trigger.complete()) {
-                return new Attachment(table, trigger.name(), false, List.of(), otherChannels);
-            }
+        List<ExistingTrigger> inPlace = new ArrayList<>();
+        List<Wanted> missing = new ArrayList<>();
+        for (Wanted wanted : this.wanted) {
+            existing.stream()
+                .filter((trigger) -> !inPlace.contains(trigger) && fits(trigger, wanted))
+                .findFirst()
+                .ifPresentOrElse(inPlace::add, () -> missing.add(wanted));
         }
-        String name = triggerName(this.channel);
-        // The trigger of that name, and any that notifies this channel the other way (with or without the journal),
-        // which would deliver each change twice or not at all.
+        // Any other trigger of those names, and any other that notifies this channel (the other level, the other way
+        // with or without the journal, incomplete or disabled), which would deliver each change twice or not at all.
+        List<String> names = this.wanted.stream().map(Wanted::name).toList();
         List<ExistingTrigger> replaced = existing.stream()
-            .filter((trigger) -> trigger.name().equals(name)
-                    || (this.channel.equals(trigger.channel()) && !trigger.function().equals(this.function)))
+            .filter((trigger) -> !inPlace.contains(trigger)
+                    && (names.contains(trigger.name()) || this.channel.equals(trigger.channel())))
             .toList();
+        List<String> attached = new ArrayList<>(inPlace.stream().map(ExistingTrigger::name).toList());
+        if (missing.isEmpty() && replaced.isEmpty()) {
+            return new Attachment(table, attached, false, List.of(), otherChannels);
+        }
         for (ExistingTrigger trigger : replaced) {
             this.jdbc.execute("DROP TRIGGER " + Identifiers.quote(trigger.name()) + " ON " + qualified);
         }
-        this.jdbc.execute("CREATE TRIGGER " + Identifiers.quote(name) + " AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "
-                + qualified + " FOR EACH STATEMENT EXECUTE FUNCTION " + this.function + "("
-                + this.arguments.stream().map(Identifiers::quoteLiteral).collect(Collectors.joining(", ")) + ")");
-        return new Attachment(table, name, true, replaced.stream().map(ExistingTrigger::definition).toList(),
+        for (Wanted wanted : missing) {
+            String name = Identifiers.quote(wanted.name());
+            this.jdbc.execute("CREATE TRIGGER " + name + " AFTER " + wanted.events() + " ON " + qualified + " FOR EACH "
+                    + (((wanted.type() & ROW) != 0) ? "ROW" : "STATEMENT") + " EXECUTE FUNCTION " + this.function + "("
+                    + this.arguments.stream().map(Identifiers::quoteLiteral).collect(Collectors.joining(", ")) + ")");
+            if (this.level == Level.ROW) {
+                this.jdbc.execute("ALTER TABLE " + qualified + " ENABLE ALWAYS TRIGGER " + name);
+            }
+            attached.add(wanted.name());
+        }
+        return new Attachment(table, attached, true, replaced.stream().map(ExistingTrigger::definition).toList(),
                 otherChannels);
+    }
+
+    // Whether an existing trigger does what a wanted one would: the same function and arguments, the same events and
+    // level, and enabled; at the row level enabled ALWAYS, without which it would not fire on a subscriber.
+    private boolean fits(ExistingTrigger trigger, Wanted wanted) {
+        return trigger.function().equals(this.function) && trigger.arguments().equals(this.arguments)
+                && trigger.type() == wanted.type()
+                && ((this.level == Level.ROW) ? trigger.enabled().equals("A") : !trigger.enabled().equals("D"));
     }
 
     private static List<String> arguments(byte[] tgargs) {
@@ -197,11 +269,15 @@ public final class TriggerInstaller {
         List<String> attached = new ArrayList<>();
         List<String> inPlace = new ArrayList<>();
         for (Attachment attachment : attachments) {
-            (attachment.created() ? attached : inPlace).add(attachment.table() + " (" + attachment.trigger() + ")");
+            (attachment.created() ? attached : inPlace)
+                .add(attachment.table() + " (" + String.join(", ", attachment.triggers()) + ")");
         }
         StringBuilder line = new StringBuilder("Trigger function " + this.function + "() ")
             .append((this.journal != null) ? "writes to the journal " + this.journal + " for channel " : "notifies channel ")
-            .append(Identifiers.quote(this.channel)).append(" of changes to ").append(this.tables).append(": ");
+            .append(Identifiers.quote(this.channel)).append(" of changes to ").append(this.tables)
+            .append((this.level == Level.ROW) ? " row by row (enabled always, so changes a logical replication "
+                    + "subscription applies count too)" : "")
+            .append(": ");
         line.append(attached.isEmpty() ? "none attached now" : "attached now to " + String.join(", ", attached));
         line.append(inPlace.isEmpty() ? "" : "; already in place on " + String.join(", ", inPlace));
         for (Attachment attachment : attachments) {
@@ -214,15 +290,40 @@ public final class TriggerInstaller {
         logger.info(line);
         for (Attachment attachment : attachments) {
             for (String replaced : attachment.replaced()) {
-                logger.warn("Replaced a trigger on " + attachment.table() + " with " + attachment.trigger()
-                        + ", which is what pg-broadcaster attaches (all four kinds of statement, enabled, "
+                logger.warn("Replaced a trigger on " + attachment.table() + " with "
+                        + String.join(", ", attachment.triggers()) + ", which is what pg-broadcaster attaches ("
+                        + ((this.level == Level.ROW)
+                                ? "each row inserted, updated or deleted and each truncate, enabled always, "
+                                : "all four kinds of statement, enabled, ")
                         + ((this.journal != null) ? "writing to the journal" : "notifying without the journal")
                         + "): it was " + replaced);
             }
         }
     }
 
-    private record ExistingTrigger(String name, String function, List<String> arguments, boolean complete,
+    /**
+     * How the installed triggers fire.
+     */
+    public enum Level {
+
+        /** Once per statement, on INSERT, UPDATE, DELETE and TRUNCATE: the default. */
+        STATEMENT,
+
+        /**
+         * Once per row on INSERT, UPDATE and DELETE and once per TRUNCATE statement, enabled {@code ALWAYS}: what
+         * fires when a logical replication subscription applies changes, as well as on other writes.
+         */
+        ROW
+
+    }
+
+    // A trigger the installer attaches: its name, the events after which it fires, and its pg_trigger.tgtype.
+    private record Wanted(String name, String events, int type) {
+
+    }
+
+    // pg_trigger.tgenabled: O (origin and local sessions), A (always), R (replica sessions only) or D (disabled).
+    private record ExistingTrigger(String name, String function, List<String> arguments, int type, String enabled,
             String definition) {
 
         String channel() {
@@ -231,7 +332,7 @@ public final class TriggerInstaller {
 
     }
 
-    private record Attachment(TableName table, String trigger, boolean created, List<String> replaced,
+    private record Attachment(TableName table, List<String> triggers, boolean created, List<String> replaced,
             List<String> otherChannels) {
 
     }
