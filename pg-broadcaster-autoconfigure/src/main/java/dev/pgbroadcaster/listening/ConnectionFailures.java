@@ -10,7 +10,35 @@ import java.sql.SQLException;
  */
 public final class ConnectionFailures {
 
+    /**
+     * The SQL state of LISTEN on a server in recovery (read_only_sql_transaction), which is how the listener knows
+     * it reached a standby.
+     */
+    static final String STANDBY = "25006";
+
     private ConnectionFailures() {
+    }
+
+    /**
+     * Returns the failure of LISTEN on {@code server}, a standby, in words that say so: PostgreSQL's own, "cannot
+     * execute LISTEN during recovery", do not say what to change.
+     * @param server the host and port the connection reached, or {@code null} when not known
+     */
+    static SQLException standby(String server, SQLException listenFailure) {
+        return new SQLException("the server at " + ((server != null) ? server : "the listener's URL") + " is a standby "
+                + "(in recovery), where LISTEN cannot work (PostgreSQL: "
+                + listenFailure.getMessage() + "): the listener must be on the primary, and after a failover on the "
+                + "new one. List every server in pg.broadcaster.url (or spring.datasource.url, which it defaults to), as in "
+                // No URL parameters in the example: messages are redacted, and a URL loses its parameters there.
+                + "jdbc:postgresql://host1:5432,host2:5432/db, and add the URL parameter targetServerType=primary",
+                STANDBY, listenFailure);
+    }
+
+    /**
+     * Returns whether {@code failure} says the listener reached a standby.
+     */
+    public static boolean isStandby(Throwable failure) {
+        return STANDBY.equals(sqlState(failure));
     }
 
     /**
@@ -40,6 +68,9 @@ public final class ConnectionFailures {
             case "42P01" -> "the journal table does not exist: set pg.broadcaster.journal.initialize-schema=always to have "
                     + "it created, or create it from META-INF/pg-broadcaster/journal_table.sql and journal_functions.sql "
                     + "(for a pg.broadcaster.journal.table of your own, with that name)";
+            // read_only_sql_transaction: a standby, where LISTEN cannot work until it is promoted
+            case STANDBY -> "LISTEN will not work on that server unless it is promoted; with every server listed and "
+                    + "targetServerType=primary the driver tries them in order and keeps the one that is not in recovery";
             // The driver's own "connection rejected", which it uses when the server asks for a password and none is set.
             case "08004" -> mentionsPassword(failure) ? "the server asks for a password and none is set: set "
                     + "pg.broadcaster.password (or spring.datasource.password)" : null;
