@@ -89,6 +89,17 @@ class StandbyTests {
     }
 
     @Test
+    void withTheJournalAStandbyStopsStartupWhereTheJournalTableWouldBeCreatedNamingTheUrl() {
+        String standby = FailoverTests.server(pair.standbyUrl());
+        FaultScenario.withJournal(application(pair.standbyUrl()))
+            .run((context) -> assertThat(StartupFailures.invalidProperty(context))
+                .hasMessageContaining("pg.broadcaster.url leads to a standby (" + standby
+                        + " is in recovery), where the journal table")
+                .hasMessageContaining("add the URL parameter targetServerType=primary")
+                .hasMessageNotContaining("CREATE on its schema"));
+    }
+
+    @Test
     void aPrimaryDemotedUnderAConnectedListenerIsNoticedAndNamedAsAStandby(CapturedOutput output) {
         String primary = FailoverTests.server(pair.primaryUrl());
         application(pair.primaryUrl()).run((context) -> {

@@ -1,12 +1,15 @@
 package dev.pgbroadcaster.listening;
 
+import java.sql.Connection;
 import java.sql.SQLException;
+
+import org.postgresql.core.BaseConnection;
 
 /**
  * Tells a connection failure that will not fix itself (a wrong password, a database that does not exist, a
- * missing privilege) from one that may (the server is down, the network failed), and what to change for the
- * first kind. Waiting does not help the first kind, but the listener keeps trying anyway: a rotated password or a
- * database created later fixes it without a restart.
+ * missing privilege, a standby where LISTEN cannot work) from one that may (the server is down, the network
+ * failed), and what to change for the first kind. Waiting does not help the first kind, but the listener keeps
+ * trying anyway: a rotated password, a database created later or a standby promoted fixes it without a restart.
  */
 public final class ConnectionFailures {
 
@@ -15,6 +18,12 @@ public final class ConnectionFailures {
      * it reached a standby.
      */
     static final String STANDBY = "25006";
+
+    /** What to set when the listener's URL leads to a standby. */
+    public static final String STANDBY_REMEDY = "List every server in pg.broadcaster.url (or spring.datasource.url, "
+            // No URL parameters in the example: messages are redacted, and a URL loses its parameters there.
+            + "which it defaults to), as in jdbc:postgresql://host1:5432,host2:5432/db, and add the URL parameter "
+            + "targetServerType=primary";
 
     private ConnectionFailures() {
     }
@@ -28,10 +37,21 @@ public final class ConnectionFailures {
         return new SQLException("the server at " + ((server != null) ? server : "the listener's URL") + " is a standby "
                 + "(in recovery), where LISTEN cannot work (PostgreSQL: "
                 + listenFailure.getMessage() + "): the listener must be on the primary, and after a failover on the "
-                + "new one. List every server in pg.broadcaster.url (or spring.datasource.url, which it defaults to), as in "
-                // No URL parameters in the example: messages are redacted, and a URL loses its parameters there.
-                + "jdbc:postgresql://host1:5432,host2:5432/db, and add the URL parameter targetServerType=primary",
-                STANDBY, listenFailure);
+                + "new one. " + STANDBY_REMEDY, STANDBY, listenFailure);
+    }
+
+    /**
+     * Returns the host and port the driver reached, as named in the URL (with several hosts, the one it chose), or
+     * {@code null} when the connection is not the PostgreSQL driver's. Asks the driver rather than the server
+     * ({@code inet_server_addr()}), which would cost a round trip and answer with an address the URL may not use.
+     */
+    public static String server(Connection connection) {
+        try {
+            return connection.unwrap(BaseConnection.class).getQueryExecutor().getHostSpec().toString();
+        }
+        catch (SQLException | RuntimeException ex) {
+            return null;
+        }
     }
 
     /**

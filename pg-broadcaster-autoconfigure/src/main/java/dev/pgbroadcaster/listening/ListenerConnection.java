@@ -132,7 +132,7 @@ final class ListenerConnection {
             List<String> listened = new ArrayList<>(channels);
             listened.addAll(sourceChannels);
             listened.add(probeChannel);
-            String server = server(connection);
+            String server = ConnectionFailures.server(connection);
             try (Statement statement = connection.createStatement()) {
                 statement.execute(listened.stream()
                     .map((name) -> "LISTEN " + Identifiers.quote(name))
@@ -146,21 +146,6 @@ final class ListenerConnection {
         catch (SQLException | RuntimeException ex) {
             abort(connection);
             throw ex;
-        }
-    }
-
-    /**
-     * Returns the host and port the driver reached, as named in the URL (with several hosts, the one it chose), or
-     * {@code null} when the connection is not the PostgreSQL driver's. Asks the driver rather than the server
-     * ({@code inet_server_addr()}), which would cost a round trip and answer with an address the URL may not use.
-     */
-    private static String server(Connection connection) {
-        try {
-            return connection.unwrap(BaseConnection.class).getQueryExecutor().getHostSpec().toString();
-        }
-        catch (SQLException | RuntimeException ex) {
-            logger.debug("Could not tell which server the listener connection reached", ex);
-            return null;
         }
     }
 
