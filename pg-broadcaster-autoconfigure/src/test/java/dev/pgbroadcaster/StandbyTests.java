@@ -2,6 +2,7 @@ package dev.pgbroadcaster;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.pgbroadcaster.actuate.BroadcasterHealth;
@@ -42,7 +43,18 @@ class StandbyTests {
     private static final String GENERIC_REMEDY = "Check pg.broadcaster.url, pg.broadcaster.username and "
             + "pg.broadcaster.password";
 
+    private static final String FAULT = "The listener's URL leads to a standby: pointed at the standby alone from the "
+            + "start, and a primary demoted to a standby (stopped, its standby promoted, restarted as the new one's "
+            + "standby) under a connected listener that names it alone";
+
     private static PrimaryAndStandby pair;
+
+    /** For the report: what the two tests measured, once both have run. */
+    private static volatile Integer attemptsOnTheStandby;
+
+    private static volatile Duration demotionNoticed;
+
+    private static volatile Duration demotionNamed;
 
     private final String channel = Broadcasting.channel();
 
@@ -53,6 +65,14 @@ class StandbyTests {
 
     @AfterAll
     static void closePair() {
+        if (attemptsOnTheStandby != null && demotionNamed != null) {
+            ReliabilityFigures.fault(13, FAULT, "", 2, -1, List.of(), 0, 0, 0, 0, "no notification can be received there: "
+                    + "the listener named the standby's host and port and what to set (every server in "
+                    + "`pg.broadcaster.url`, `targetServerType=primary`) in its log, the event and health (`DOWN`), and "
+                    + "kept trying (" + attemptsOnTheStandby + " attempts in the test); after the demotion it noticed the "
+                    + "loss " + demotionNoticed.toMillis() + " ms after the stop began and named the standby "
+                    + demotionNamed.toMillis() + " ms after it");
+        }
         if (pair != null) {
             pair.close();
         }
@@ -79,6 +99,7 @@ class StandbyTests {
             AtomicInteger failures = context.getBean(FailedAttempts.class).count;
             int before = failures.get();
             await().atMost(Inbox.DEADLINE).until(() -> failures.get() >= before + 3);
+            attemptsOnTheStandby = failures.get();
             BroadcasterHealth.Report health = health(context).report();
             assertThat(health.status()).isEqualTo("DOWN");
             assertThat(health.details()).extractingByKey("lastConnectionFailure").asString()
@@ -131,6 +152,8 @@ class StandbyTests {
             BroadcasterHealth.Report health = health(context).report();
             assertThat(health.status()).isEqualTo("DOWN");
             assertThat(health.details()).extractingByKey("lastConnectionFailure").asString().contains(STANDBY_NAMED);
+            demotionNoticed = Duration.ofNanos(lost.nanos() - stopping);
+            demotionNamed = Duration.ofNanos(named.nanos() - stopping);
         });
     }
 
