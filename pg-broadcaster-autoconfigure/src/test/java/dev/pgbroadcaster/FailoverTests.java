@@ -71,7 +71,8 @@ class FailoverTests {
         application().run((context) -> {
             FaultScenario scenario = FaultScenario.in(context)
                 .sendingTo(pair.multiHostUrl(), pair.username(), "", this.channel);
-            BroadcasterConnectedEvent first = scenario.recorder().arrivals(BroadcasterConnectedEvent.class).get(0).event();
+            // Published through the dispatch queue: it may not have arrived yet.
+            BroadcasterConnectedEvent first = scenario.recorder().next(BroadcasterConnectedEvent.class);
             assertThat(first.server()).isEqualTo(server(pair.primaryUrl()));
             assertThat(first.serverChanged()).isFalse();
             List<Switch> switches = new ArrayList<>();
