@@ -27,14 +27,27 @@ import java.util.List;
  * journal
  * @param complete whether every change committed since the broadcaster started has been or will be delivered:
  * with the journal, whether the replay reached back to everything written while the listener was away (it does
- * not when that was longer ago than {@code pg.broadcaster.journal.retention}); without it, {@code true} only for
- * a first connection made at once
+ * not when that was longer ago than {@code pg.broadcaster.journal.retention}, or after a failover); without it,
+ * {@code true} only for a first connection made at once
+ * @param server the host and port the listener connection reached, as the URL names it (with several hosts in
+ * {@code pg.broadcaster.url}, the one the driver chose), never with credentials; {@code null} when a
+ * {@link ListenerConnectionFactory} of the application's returns a connection that does not say
+ * @param serverChanged whether {@link #server()} differs from the server of the previous connection, as after a
+ * failover to a standby; {@code false} for the first connection and when either server is not known
  */
 public record BroadcasterConnectedEvent(List<String> channels, boolean reconnect, Duration downtime, Instant connectedAt,
-        long replayed, boolean complete) {
+        long replayed, boolean complete, String server, boolean serverChanged) {
 
     public BroadcasterConnectedEvent {
         channels = List.copyOf(channels);
+    }
+
+    /**
+     * An event that does not say which server the listener reached.
+     */
+    public BroadcasterConnectedEvent(List<String> channels, boolean reconnect, Duration downtime, Instant connectedAt,
+            long replayed, boolean complete) {
+        this(channels, reconnect, downtime, connectedAt, replayed, complete, null, false);
     }
 
     /**

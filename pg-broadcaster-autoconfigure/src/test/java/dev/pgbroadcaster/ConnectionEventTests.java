@@ -1,6 +1,8 @@
 package dev.pgbroadcaster;
 
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -36,15 +38,33 @@ class ConnectionEventTests {
             assertThat(connected.downtime()).isZero();
             assertThat(connected.channels()).containsExactly(this.channel);
             assertThat(connected.connectedAt()).isNotNull();
+            // Host and port as the URL names them, nothing more.
+            assertThat(connected.server()).matches("[^/@?]+:\\d+");
+            assertThat(TestDatabase.get().jdbcUrl()).contains(connected.server());
+            assertThat(connected.serverChanged()).isFalse();
             assertThat(events.nextInOrder(ChangeNotification.class)).isEqualTo(change("first", "INSERT"));
         });
+    }
+
+    @Test
+    void anEventMadeWithTheEarlierConstructorsNamesNoServer() {
+        BroadcasterConnectedEvent plain = new BroadcasterConnectedEvent(List.of("c"), true, Duration.ofSeconds(1),
+                Instant.now());
+        BroadcasterConnectedEvent replayed = new BroadcasterConnectedEvent(List.of("c"), true, Duration.ofSeconds(1),
+                Instant.now(), 3, true);
+        assertThat(plain.server()).isNull();
+        assertThat(plain.serverChanged()).isFalse();
+        assertThat(plain.complete()).isFalse();
+        assertThat(replayed.server()).isNull();
+        assertThat(replayed.serverChanged()).isFalse();
+        assertThat(replayed.replayed()).isEqualTo(3);
     }
 
     @Test
     void aLostConnectionIsAnnouncedWithItsCauseThenTheReconnectWithItsDowntime() {
         application().withUserConfiguration(EventRecorder.class).run((context) -> {
             EventRecorder events = context.getBean(EventRecorder.class);
-            events.nextInOrder(BroadcasterConnectedEvent.class);
+            BroadcasterConnectedEvent first = events.nextInOrder(BroadcasterConnectedEvent.class);
             assertThat(ListenerSessions.terminate(this.applicationName)).isTrue();
 
             BroadcasterDisconnectedEvent lost = events.nextInOrder(BroadcasterDisconnectedEvent.class);
@@ -58,6 +78,8 @@ class ConnectionEventTests {
             assertThat(back.reconnect()).isTrue();
             assertThat(back.downtime()).isPositive();
             assertThat(back.connectedAt()).isAfterOrEqualTo(lost.disconnectedAt());
+            assertThat(back.server()).isEqualTo(first.server());
+            assertThat(back.serverChanged()).isFalse();
             send(this.channel, change("after", "INSERT"));
             assertThat(events.nextInOrder(ChangeNotification.class)).isEqualTo(change("after", "INSERT"));
             BroadcasterStatistics statistics = context.getBean(BroadcasterStatistics.class);

@@ -5,6 +5,7 @@ import java.sql.SQLException;
 
 import dev.pgbroadcaster.ListenerConnectionFactory;
 import dev.pgbroadcaster.journal.JournalTable;
+import dev.pgbroadcaster.listening.ConnectionFailures;
 import dev.pgbroadcaster.listening.Preparation;
 import dev.pgbroadcaster.support.Redaction;
 
@@ -40,12 +41,19 @@ final class JournalInstallation implements Preparation {
             // Whatever keeps the listener from connecting keeps this from being done; it is reported as the listener's.
             throw new SQLException(Redaction.message(ex), (ex.getSQLState() != null) ? ex.getSQLState() : "08001", ex);
         }
+        String server = ConnectionFailures.server(connection);
         try (connection) {
             this.table.create(connection);
         }
         catch (SQLException ex) {
             if (ex.getSQLState() != null && ex.getSQLState().startsWith("08")) {
                 throw ex;
+            }
+            if (ConnectionFailures.isStandby(ex)) {
+                throw new InvalidBroadcasterPropertyException("pg.broadcaster.url", "leads to a standby ("
+                        + ((server != null) ? server : "the server") + " is in recovery), where the journal table "
+                        + this.table.name() + " cannot be created (" + Redaction.message(ex) + ") and LISTEN cannot work; the listener must be on the primary, and after a failover on the new "
+                        + "one. " + ConnectionFailures.STANDBY_REMEDY);
             }
             throw new InvalidBroadcasterPropertyException("pg.broadcaster.journal.initialize-schema", "is always, but the "
                     + "journal table " + this.table.name() + " could not be created: " + Redaction.message(ex) + ". Grant "

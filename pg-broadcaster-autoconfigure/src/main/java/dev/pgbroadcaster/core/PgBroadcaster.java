@@ -191,11 +191,13 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         }
         catch (SQLException | RuntimeException ex) {
             String remedy = ConnectionFailures.remedy(ex);
-            String problem = "pg-broadcaster could not LISTEN on " + this.settings.channels() + " through "
+            String problem = ("pg-broadcaster could not LISTEN on " + this.settings.channels() + " through "
                     + this.connectionFactory.description() + ": " + Redaction.message(ex) + ". "
                     + ((remedy != null) ? "This will not fix itself: " + remedy + ". " : "")
-                    + "Check pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password, "
-                    + "or the spring.datasource settings they default to.";
+                    // A standby's failure says itself which setting to change; the credentials are fine.
+                    + (ConnectionFailures.isStandby(ex) ? ""
+                            : "Check pg.broadcaster.url, pg.broadcaster.username and pg.broadcaster.password, "
+                                    + "or the spring.datasource settings they default to.")).strip();
             failStartupIfFailFast(problem, ex);
             String rest = " The application starts anyway and the listener keeps trying in the background "
                     + "(pg.broadcaster.reconnect.*); a BroadcasterConnectedEvent is published once it listens. "

@@ -65,6 +65,9 @@ final class ListenerConnection {
 
     private final String description;
 
+    /** The host and port this connection reached, or {@code null} when the driver does not say. */
+    private final String server;
+
     private final String probeChannel;
 
     private final long livenessIntervalNanos;
@@ -87,10 +90,11 @@ final class ListenerConnection {
     /** The channels of the replay source, if any, LISTENed on besides the application's. */
     private final Set<String> sourceChannels;
 
-    private ListenerConnection(Connection connection, ListenerConnectionFactory factory, String probeChannel,
-            Set<String> sourceChannels, RecoverySettings settings, Consumer<BroadcasterStatistics.DeliveryCheck> checked)
-            throws SQLException {
+    private ListenerConnection(Connection connection, String server, ListenerConnectionFactory factory,
+            String probeChannel, Set<String> sourceChannels, RecoverySettings settings,
+            Consumer<BroadcasterStatistics.DeliveryCheck> checked) throws SQLException {
         this.connection = connection;
+        this.server = server;
         this.checked = checked;
         this.sourceChannels = sourceChannels;
         this.factory = factory;
@@ -128,17 +132,25 @@ final class ListenerConnection {
             List<String> listened = new ArrayList<>(channels);
             listened.addAll(sourceChannels);
             listened.add(probeChannel);
+            String server = ConnectionFailures.server(connection);
             try (Statement statement = connection.createStatement()) {
                 statement.execute(listened.stream()
                     .map((name) -> "LISTEN " + Identifiers.quote(name))
                     .collect(Collectors.joining("; ")));
             }
-            return new ListenerConnection(connection, factory, probeChannel, sourceChannels, settings, checked);
+            catch (SQLException ex) {
+                throw ConnectionFailures.STANDBY.equals(ex.getSQLState()) ? ConnectionFailures.standby(server, ex) : ex;
+            }
+            return new ListenerConnection(connection, server, factory, probeChannel, sourceChannels, settings, checked);
         }
         catch (SQLException | RuntimeException ex) {
             abort(connection);
             throw ex;
         }
+    }
+
+    String server() {
+        return this.server;
     }
 
     /**

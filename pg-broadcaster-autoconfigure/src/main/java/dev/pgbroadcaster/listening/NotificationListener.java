@@ -70,6 +70,9 @@ public final class NotificationListener {
 
     private long downSince;
 
+    /** The host and port the last connection reached, or {@code null} before the first or when not known. */
+    private String lastServer;
+
     private int failedStartupAttempts;
 
     /** What is read after each gap so that nothing sent meanwhile is missed, or {@code null}. */
@@ -143,7 +146,8 @@ public final class NotificationListener {
             this.failedStartupAttempts++;
             throw ex;
         }
-        logger.info("Listening on " + describeChannels() + " through " + this.connectionFactory.description());
+        logger.info("Listening on " + describeChannels() + " through " + this.connectionFactory.description()
+                + describeServer(this.lastServer, false));
     }
 
     /**
@@ -293,7 +297,7 @@ public final class NotificationListener {
                 }
                 BroadcasterConnectedEvent event = connected(opened, reconnect);
                 logger.info((reconnect ? "Reconnected" : "Connected") + " to " + this.connectionFactory.description()
-                        + " after " + attempt + (attempt == 1 ? " attempt" : " attempts") + "; listening "
+                        + describeServer(event.server(), event.serverChanged()) + " after " + attempt + (attempt == 1 ? " attempt" : " attempts") + "; listening "
                         + (reconnect ? "again " : "") + "on " + describeChannels() + " (notifications were not received for "
                         + event.downtime().toMillis() + " ms" + describeReplay(event) + ")");
                 return true;
@@ -394,11 +398,21 @@ public final class NotificationListener {
         this.reportedLasting = null;
         this.observer.connected(reconnect);
         Duration downtime = Duration.ofNanos(System.nanoTime() - this.downSince);
+        String server = opened.server();
+        boolean serverChanged = server != null && this.lastServer != null && !server.equals(this.lastServer);
+        this.lastServer = server;
         BroadcasterConnectedEvent event = new BroadcasterConnectedEvent(this.channels, reconnect,
                 atOnce ? Duration.ZERO : downtime, Instant.now(), (replay != null) ? replay.rows() : 0,
-                (replay != null) ? replay.complete() : atOnce);
+                (replay != null) ? replay.complete() : atOnce, server, serverChanged);
         this.handler.connected(event);
         return event;
+    }
+
+    private static String describeServer(String server, boolean changed) {
+        if (server == null) {
+            return "";
+        }
+        return " (server " + server + (changed ? ", a different one than before, as after a failover" : "") + ")";
     }
 
     private String describeReplay(BroadcasterConnectedEvent event) {
