@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 
 import dev.pgbroadcaster.actuate.BroadcasterHealth;
 import dev.pgbroadcaster.actuate.BroadcasterMetrics;
@@ -45,6 +46,10 @@ class NotificationQueueUsageTests {
 
     private final String hogChannel = TestDatabase.uniqueName("unread");
 
+    private int sent;
+
+    private Duration toDown;
+
     @Test
     void aSessionThatStopsReadingTurnsHealthDownOnceTheUsagePassesTheThresholdAndUpOnceItEnds(CapturedOutput output) {
         Broadcasting.application(this.channel)
@@ -70,7 +75,10 @@ class NotificationQueueUsageTests {
                         statement.execute("SELECT 1");
                     }
                     int sent = fillUntilUsagePasses(THRESHOLD);
+                    long passed = System.nanoTime();
                     await().atMost(Inbox.DEADLINE).until(() -> health.report().status().equals("DOWN"));
+                    this.toDown = Duration.ofNanos(System.nanoTime() - passed);
+                    this.sent = sent;
                     BroadcasterHealth.Report down = health.report();
                     assertThat((Double) down.details().get("notificationQueueUsage")).isGreaterThanOrEqualTo(THRESHOLD);
                     assertThat((String) down.details().get("notificationQueue"))
@@ -85,12 +93,22 @@ class NotificationQueueUsageTests {
                     assertThat(sent).isLessThan(MOST_SENT);
                     hog.rollback();
                 }
+                long ended = System.nanoTime();
                 // The session has ended; the next notifications let the server move the queue's tail past it.
                 await().atMost(Inbox.DEADLINE).untilAsserted(() -> {
                     TestDatabase.get().notify(this.hogChannel, LARGE_PAYLOAD);
                     assertThat(health.report().status()).isEqualTo("UP");
                 });
+                Duration toUp = Duration.ofNanos(System.nanoTime() - ended);
                 assertThat(health.report().details()).doesNotContainKey("notificationQueue");
+                FaultScenario.in(context).record(13, "Another session LISTENs and stops reading (it sits in an open "
+                        + "transaction) while 7,999-byte notifications fill the server's queue; "
+                        + "`health.queue-usage-threshold` 0.0001, `liveness.interval` 100 ms", "the other session ending",
+                        1, 1, List.of(toUp), 0, 0, 0, 0,
+                        this.sent + " notifications on a channel only that session listened to filled it; the listener "
+                                + "kept reading, and health was DOWN " + this.toDown.toMillis() + " ms after "
+                                + "`pg_notification_queue_usage()` passed the threshold, with a warning saying where to "
+                                + "look; UP once the session ended and the queue's tail moved past it");
                 await().atMost(Inbox.DEADLINE).until(() -> output.getOut()
                     .contains("The server's notification queue is below pg.broadcaster.health.queue-usage-threshold again"));
             });

@@ -1,6 +1,7 @@
 package dev.pgbroadcaster;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.IntStream;
 
@@ -48,7 +49,8 @@ class StuckListenerTests {
             // One held, two queued, the fourth in the listener's hand: the queue is full.
             IntStream.range(1, 6).forEach((i) -> send(this.channel, change("t" + i, "INSERT")));
             await().atMost(STUCK_AFTER.plus(Inbox.DEADLINE)).until(() -> health.report().status().equals("DOWN"));
-            assertThat(Duration.ofNanos(System.nanoTime() - filling)).isGreaterThanOrEqualTo(STUCK_AFTER);
+            Duration toDown = Duration.ofNanos(System.nanoTime() - filling);
+            assertThat(toDown).isGreaterThanOrEqualTo(STUCK_AFTER);
             BroadcasterHealth.Report down = health.report();
             assertThat(down.details()).containsKey("connectedSince").containsEntry("dispatchQueueSize", 2);
             assertThat((String) down.details().get("stuck"))
@@ -68,12 +70,20 @@ class StuckListenerTests {
             context.getBean(BroadcasterMetrics.class).bindTo(registry);
             assertThat(registry.get("pg.broadcaster.server.notification-queue-usage").gauge()).isNotNull();
 
+            long released = System.nanoTime();
             held.release();
             await().atMost(Inbox.DEADLINE).until(() -> health.report().status().equals("UP"));
+            Duration toUp = Duration.ofNanos(System.nanoTime() - released);
             assertThat(health.report().details()).doesNotContainKey("stuck");
             await().atMost(Inbox.DEADLINE).until(() -> output.getOut().contains("pg-broadcaster is no longer stuck"));
             assertThat(held.next(ChangeNotification.class, 6)).extracting(ChangeNotification::table)
                 .containsExactly("t0", "t1", "t2", "t3", "t4", "t5");
+            FaultScenario.in(context).record(12, "An event listener does not return (it waits on a latch) while 6 "
+                    + "notifications arrive; overflow policy `block`, dispatch queue 2, `health.stuck-after` "
+                    + STUCK_AFTER.toMillis() + " ms", "the listener returning", 1, 1, List.of(toUp), 6, 6, 0, 0,
+                    "health DOWN " + toDown.toMillis() + " ms after the queue filled, its `stuck` detail and a warning "
+                            + "naming the listener method, its thread and the latch it waits on; UP once it returned, "
+                            + "and every notification delivered");
         });
     }
 
