@@ -88,6 +88,15 @@ public interface BroadcasterObserver {
     }
 
     /**
+     * The listener read the server's {@code pg_notification_queue_usage()}: the fraction, 0 to 1, of the
+     * notification queue taken by notifications that some session listening on the server has not read yet. When it
+     * reaches 1, every NOTIFY fails at commit. Read on the listener connection at most once every
+     * {@code pg.broadcaster.liveness.interval}.
+     */
+    default void notificationQueueUsage(double usage) {
+    }
+
+    /**
      * With the journal: a new listener connection read the journal before it was announced and handed over the
      * {@code rows} changes written while there was none (zero for the first connection, which only marks where
      * delivery starts); {@code complete} is {@code false} when it could not reach back to all of them.

@@ -48,6 +48,8 @@ public final class BroadcasterStatistics implements BroadcasterObserver {
 
     private volatile Journal journal;
 
+    private volatile NotificationQueue notificationQueue;
+
     /** Notifications read from the listener connection, valid or not. */
     public long received() {
         return this.received.sum();
@@ -166,6 +168,19 @@ public final class BroadcasterStatistics implements BroadcasterObserver {
         this.deliveryCheck = DeliveryCheck.NOT_RUN;
     }
 
+    /**
+     * The server's notification queue as last read on the listener connection, or {@code null} before the first
+     * reading.
+     */
+    public NotificationQueue notificationQueue() {
+        return this.notificationQueue;
+    }
+
+    @Override
+    public void notificationQueueUsage(double usage) {
+        this.notificationQueue = new NotificationQueue(usage, Instant.now());
+    }
+
     @Override
     public void received(String channel) {
         this.received.increment();
@@ -276,6 +291,18 @@ public final class BroadcasterStatistics implements BroadcasterObserver {
      */
     public record Journal(Instant lastReplayAt, long lastReplayRows, boolean lastReplayComplete, Duration horizonAge,
             long rowsBehind) {
+
+    }
+
+    /**
+     * The server's notification queue, as the listener connection last read it.
+     *
+     * @param usage {@code pg_notification_queue_usage()}: the fraction, 0 to 1, of the queue taken by notifications
+     * that some session listening on the server has not read yet; 0 on a server whose listeners keep up. Its tail
+     * waits for the slowest listener of the whole server, and when it is full every NOTIFY fails at commit.
+     * @param readAt when it was read
+     */
+    public record NotificationQueue(double usage, Instant readAt) {
 
     }
 

@@ -2,8 +2,6 @@ package dev.pgbroadcaster;
 
 import java.util.List;
 
-import javax.sql.DataSource;
-
 import dev.pgbroadcaster.actuate.BroadcasterHealth;
 import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.testsupport.TestDatabase;
@@ -11,7 +9,6 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 import static dev.pgbroadcaster.Broadcasting.change;
 import static dev.pgbroadcaster.Broadcasting.send;
@@ -39,7 +36,9 @@ class BroadcasterHealthTests {
                 .containsEntry("reconnects", 0L)
                 .containsEntry("dispatchQueueSize", 0)
                 .doesNotContainKey("lastNotificationAt");
-            assertThat((Double) up.details().get("notificationQueueUsage")).isBetween(0.0, 1.0);
+            // Read on the listener connection right after it connected.
+            await().atMost(Inbox.DEADLINE).until(() -> health.report().details().containsKey("notificationQueueUsage"));
+            assertThat((Double) health.report().details().get("notificationQueueUsage")).isBetween(0.0, 1.0);
 
             send(this.channel, change("orders", "INSERT"));
             send(this.channel, "not json");
@@ -64,20 +63,6 @@ class BroadcasterHealthTests {
             .run((context) -> assertThat(health(context).report().toString()).doesNotContain("s3cret"));
     }
 
-    @Test
-    void aFailingQueueUsageQueryIsReportedNotThrown() {
-        application().run((context) -> {
-            PgBroadcaster broadcaster = context.getBean(PgBroadcaster.class);
-            BroadcasterHealth health = new BroadcasterHealth(broadcaster, context.getBean(BroadcasterStatistics.class),
-                    new SimpleDriverDataSource(new org.postgresql.Driver(),
-                            "jdbc:postgresql://127.0.0.1:1/nowhere?connectTimeout=1&password=s3cret-Query-Pa55"));
-            BroadcasterHealth.Report report = health.report();
-            assertThat(report.status()).isEqualTo("UP");
-            assertThat((String) report.details().get("notificationQueueUsage")).startsWith("unavailable (")
-                .doesNotContain("s3cret");
-        });
-    }
-
     private ApplicationContextRunner application() {
         return Broadcasting.application(this.channel)
             .withPropertyValues("pg.broadcaster.application-name=" + this.applicationName,
@@ -87,8 +72,7 @@ class BroadcasterHealthTests {
     }
 
     private static BroadcasterHealth health(ApplicationContext context) {
-        return new BroadcasterHealth(context.getBean(PgBroadcaster.class), context.getBean(BroadcasterStatistics.class),
-                context.getBean(DataSource.class));
+        return new BroadcasterHealth(context.getBean(PgBroadcaster.class), context.getBean(BroadcasterStatistics.class));
     }
 
 }

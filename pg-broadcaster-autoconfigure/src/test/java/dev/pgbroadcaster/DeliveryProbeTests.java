@@ -132,8 +132,7 @@ class DeliveryProbeTests {
     }
 
     private static BroadcasterHealth health(ApplicationContext context) {
-        return new BroadcasterHealth(context.getBean(PgBroadcaster.class), context.getBean(BroadcasterStatistics.class),
-                null);
+        return new BroadcasterHealth(context.getBean(PgBroadcaster.class), context.getBean(BroadcasterStatistics.class));
     }
 
     /**

@@ -2,8 +2,6 @@ package dev.pgbroadcaster;
 
 import java.util.Map;
 
-import javax.sql.DataSource;
-
 import dev.pgbroadcaster.actuate.BroadcasterHealth;
 import dev.pgbroadcaster.actuate.BroadcasterMetrics;
 import dev.pgbroadcaster.autoconfigure.PgBroadcasterObservabilityAutoConfiguration;
@@ -123,8 +121,7 @@ class JournalConfigurationTests {
     }
 
     private static BroadcasterHealth health(ApplicationContext context) {
-        return new BroadcasterHealth(context.getBean(PgBroadcaster.class), context.getBean(BroadcasterStatistics.class),
-                context.getBean(DataSource.class));
+        return new BroadcasterHealth(context.getBean(PgBroadcaster.class), context.getBean(BroadcasterStatistics.class));
     }
 
 }

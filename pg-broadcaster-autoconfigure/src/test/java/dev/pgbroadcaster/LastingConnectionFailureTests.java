@@ -49,7 +49,7 @@ class LastingConnectionFailureTests {
                         assertThat(notListening.reconnecting()).isTrue();
                         assertThat(((SQLException) notListening.cause()).getSQLState()).isEqualTo("28P01");
                         BroadcasterHealth health = new BroadcasterHealth(context.getBean(PgBroadcaster.class),
-                                context.getBean(BroadcasterStatistics.class), null);
+                                context.getBean(BroadcasterStatistics.class));
                         BroadcasterHealth.Report down = health.report();
                         assertThat(down.status()).isEqualTo("DOWN");
                         assertThat(down.details()).extractingByKey("lastConnectionFailure").asString()

@@ -141,8 +141,7 @@ class PgBouncerDeliveryTests {
     }
 
     private static BroadcasterHealth health(AssertableApplicationContext context) {
-        return new BroadcasterHealth(context.getBean(PgBroadcaster.class), context.getBean(BroadcasterStatistics.class),
-                null);
+        return new BroadcasterHealth(context.getBean(PgBroadcaster.class), context.getBean(BroadcasterStatistics.class));
     }
 
     private static double connectedGauge(BroadcasterStatistics statistics) {

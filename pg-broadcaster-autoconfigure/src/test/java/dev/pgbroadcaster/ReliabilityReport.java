@@ -88,7 +88,12 @@ public final class ReliabilityReport {
         text.append("  Of the notifications lost in rows 1 to 5, ").append(lostBeforeFault)
             .append(" had been committed before the fault was injected (the suite waits until the last confirmed one "
                     + "has arrived, then injects the fault at once).\n");
-        text.append("- **duplicates**: notifications that arrived more than once.\n\n");
+        text.append("- **duplicates**: notifications that arrived more than once.\n");
+        text.append("- **Rows 14 and 15** are about what health says while the connection is up: a listener that does "
+                + "not return with `block` (the listener stops reading, and the server's notification queue grows for "
+                + "every session), and a server queue that fills behind another session. Their time to recover runs "
+                + "from the listener returning, or the other session ending, until health was `UP` again; the notes say "
+                + "how soon it was `DOWN` and what the log said.\n\n");
         journal(text, journalFaults);
         text.append("## Hostile input\n\n");
         text.append("- ").append(payloads.getProperty("payloads")).append(" hostile payloads (truncated and malformed "

@@ -183,8 +183,7 @@ class StandbyTests {
     }
 
     private static BroadcasterHealth health(ApplicationContext context) {
-        return new BroadcasterHealth(context.getBean(PgBroadcaster.class), context.getBean(BroadcasterStatistics.class),
-                null);
+        return new BroadcasterHealth(context.getBean(PgBroadcaster.class), context.getBean(BroadcasterStatistics.class));
     }
 
     /**

@@ -1,61 +1,57 @@
 package dev.pgbroadcaster.actuate;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import javax.sql.DataSource;
-
 import dev.pgbroadcaster.BroadcasterStatistics;
 import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.support.DurationText;
-import dev.pgbroadcaster.support.Redaction;
 
 /**
  * What the health of pg-broadcaster is, in terms any health endpoint can show: UP while the listener is
- * connected and LISTENing, DOWN while it is not or while its delivery check found that notifications do not reach
- * it, OUT_OF_SERVICE when the broadcaster is stopped; with details for an operator. Holds no credential, and shows
- * none.
+ * connected and LISTENing; DOWN while it is not, while its delivery check found that notifications do not reach it,
+ * while it is stuck (its dispatch queue full for {@code pg.broadcaster.health.stuck-after} with no notification
+ * started: a listener that does not return), and while the server's notification queue is filled at or above
+ * {@code pg.broadcaster.health.queue-usage-threshold}; OUT_OF_SERVICE when the broadcaster is stopped; with details
+ * for an operator, which say why it is DOWN. Holds no credential, and shows none.
  */
 public final class BroadcasterHealth {
-
-    /** How long the notification queue query may take before its detail reports a failure instead. */
-    static final int QUERY_TIMEOUT_SECONDS = 1;
 
     private final PgBroadcaster broadcaster;
 
     private final BroadcasterStatistics statistics;
 
-    private final DataSource dataSource;
-
     /**
      * @param broadcaster the broadcaster to report on
      * @param statistics its statistics
-     * @param dataSource where to ask for {@code pg_notification_queue_usage()}, or {@code null} to leave it out
      */
-    public BroadcasterHealth(PgBroadcaster broadcaster, BroadcasterStatistics statistics, DataSource dataSource) {
+    public BroadcasterHealth(PgBroadcaster broadcaster, BroadcasterStatistics statistics) {
         this.broadcaster = broadcaster;
         this.statistics = statistics;
-        this.dataSource = dataSource;
     }
 
     /**
      * Reports the health as it is now.
      */
     public Report report() {
-        String status = !this.broadcaster.isRunning() ? "OUT_OF_SERVICE" : this.statistics.receiving() ? "UP" : "DOWN";
+        boolean running = this.broadcaster.isRunning();
+        String stuck = running ? this.broadcaster.stuck() : null;
+        String filling = running ? this.broadcaster.notificationQueueFilling() : null;
+        String status = !running ? "OUT_OF_SERVICE"
+                : (this.statistics.receiving() && stuck == null && filling == null) ? "UP" : "DOWN";
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("channels", this.broadcaster.channels());
         putIfKnown(details, "connectedSince", this.statistics.connectedSince());
         if (this.statistics.connected()) {
             details.put("deliveryCheck", describe(this.statistics.deliveryCheck()));
         }
-        else if (this.broadcaster.isRunning() && this.statistics.lastConnectionFailure() != null) {
+        else if (running && this.statistics.lastConnectionFailure() != null) {
             // Why it is DOWN: the log says it too, but an operator looking at health should not need the log.
             details.put("lastConnectionFailure", this.statistics.lastConnectionFailure());
+        }
+        if (stuck != null) {
+            details.put("stuck", stuck);
         }
         details.put("reconnects", this.statistics.reconnects());
         putIfKnown(details, "lastNotificationAt", this.statistics.lastNotificationAt());
@@ -67,24 +63,15 @@ public final class BroadcasterHealth {
         if (journal != null) {
             details.put("journal", journalDetails(journal));
         }
-        if (this.dataSource != null) {
-            details.put("notificationQueueUsage", notificationQueueUsage());
+        BroadcasterStatistics.NotificationQueue queue = this.statistics.notificationQueue();
+        if (queue != null) {
+            details.put("notificationQueueUsage", queue.usage());
+            details.put("notificationQueueReadAt", queue.readAt().toString());
+        }
+        if (filling != null) {
+            details.put("notificationQueue", filling);
         }
         return new Report(status, details);
-    }
-
-    // The server's queue of notifications not yet read by every listener: when it fills, NOTIFY fails at commit.
-    private Object notificationQueueUsage() {
-        try (Connection connection = this.dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            statement.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-            try (ResultSet result = statement.executeQuery("SELECT pg_notification_queue_usage()")) {
-                result.next();
-                return result.getDouble(1);
-            }
-        }
-        catch (Exception ex) {
-            return "unavailable (" + ex.getClass().getSimpleName() + ": " + Redaction.message(ex) + ")";
-        }
     }
 
     private Map<String, Object> journalDetails(BroadcasterStatistics.Journal journal) {

@@ -17,8 +17,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
  * pg-broadcaster's Micrometer metrics: per channel, notifications received, delivered, invalid and dropped (with
- * the reason), and the delivery latency; the dispatch queue size, the reconnects and whether the listener is
- * connected with notifications reaching it.
+ * the reason), and the delivery latency; the dispatch queue size, the reconnects, whether the listener is
+ * connected with notifications reaching it, and how full the server's notification queue is.
  */
 public final class BroadcasterMetrics implements MeterBinder, BroadcasterObserver {
 
@@ -51,6 +51,11 @@ public final class BroadcasterMetrics implements MeterBinder, BroadcasterObserve
         Gauge.builder(PREFIX + "connected", this.statistics, (statistics) -> statistics.receiving() ? 1 : 0)
             .description("Whether the listener connection is up and notifications reach it (1) or not (0)")
             .register(registry);
+        // NaN until the listener connection has read it.
+        Gauge.builder(PREFIX + "server.notification-queue-usage", this.statistics, BroadcasterMetrics::notificationQueueUsage)
+            .description("Fraction, 0 to 1, of the server's notification queue taken by notifications some listening "
+                    + "session has not read (pg_notification_queue_usage()); when it is full every NOTIFY fails at commit")
+            .register(registry);
         FunctionCounter.builder(PREFIX + "reconnects", this.statistics, BroadcasterStatistics::reconnects)
             .description("Times the listener connection came back after it was lost")
             .register(registry);
@@ -71,6 +76,11 @@ public final class BroadcasterMetrics implements MeterBinder, BroadcasterObserve
             .baseUnit("rows")
             .register(registry);
         this.registry = registry;
+    }
+
+    private static double notificationQueueUsage(BroadcasterStatistics statistics) {
+        BroadcasterStatistics.NotificationQueue queue = statistics.notificationQueue();
+        return (queue != null) ? queue.usage() : Double.NaN;
     }
 
     @Override

@@ -1,5 +1,6 @@
 /**
- * Health and metrics: the health report (UP only while notifications can arrive) and the {@code pg.broadcaster.*}
+ * Health and metrics: the health report (UP only while notifications can arrive, nothing holds the dispatch queue up and the
+ * server's notification queue is not filling) and the {@code pg.broadcaster.*}
  * Micrometer meters, fed as a {@link dev.pgbroadcaster.BroadcasterObserver}.
  * <p>
  * Not API: public only so that the auto-configuration can wire it; an application may define its own

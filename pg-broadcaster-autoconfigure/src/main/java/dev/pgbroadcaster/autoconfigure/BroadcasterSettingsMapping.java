@@ -27,6 +27,7 @@ final class BroadcasterSettingsMapping {
         PgBroadcasterProperties.Dispatch dispatch = properties.getDispatch();
         PgBroadcasterProperties.Reconnect reconnect = properties.getReconnect();
         PgBroadcasterProperties.Liveness liveness = properties.getLiveness();
+        PgBroadcasterProperties.Health health = properties.getHealth();
         try {
             return new BroadcasterSettings(channels,
                     new BroadcasterSettings.Dispatch(dispatch.getThreads(), dispatch.getQueueCapacity(),
@@ -34,7 +35,8 @@ final class BroadcasterSettingsMapping {
                     new RecoverySettings(properties.isFailFast(), reconnect.getInitialDelay(), reconnect.getMaxDelay(),
                             reconnect.getMultiplier(), reconnect.getJitter(), reconnect.getMaxAttempts(),
                             liveness.getInterval(), liveness.getTimeout()),
-                    properties.getShutdownTimeout());
+                    properties.getShutdownTimeout(),
+                    new BroadcasterSettings.Health(health.getStuckAfter(), health.getQueueUsageThreshold()));
         }
         catch (InvalidSettingException ex) {
             throw new InvalidBroadcasterPropertyException(propertyOf(ex, properties), ex.getProblem());

@@ -1,13 +1,10 @@
 package dev.pgbroadcaster.autoconfigure;
 
-import javax.sql.DataSource;
-
 import dev.pgbroadcaster.BroadcasterStatistics;
 import dev.pgbroadcaster.actuate.BroadcasterHealth;
 import dev.pgbroadcaster.actuate.BroadcasterMetrics;
 import dev.pgbroadcaster.core.PgBroadcaster;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -51,8 +48,8 @@ public class PgBroadcasterObservabilityAutoConfiguration {
             @Bean
             @ConditionalOnMissingBean(name = HEALTH_INDICATOR)
             PgBroadcasterHealthIndicator pgBroadcasterHealthIndicator(PgBroadcaster broadcaster,
-                    BroadcasterStatistics statistics, ObjectProvider<DataSource> dataSource) {
-                return new PgBroadcasterHealthIndicator(health(broadcaster, statistics, dataSource));
+                    BroadcasterStatistics statistics) {
+                return new PgBroadcasterHealthIndicator(new BroadcasterHealth(broadcaster, statistics));
             }
 
         }
@@ -71,17 +68,12 @@ public class PgBroadcasterObservabilityAutoConfiguration {
             @Bean
             @ConditionalOnMissingBean(name = HEALTH_INDICATOR)
             PgBroadcasterBoot4HealthIndicator pgBroadcasterHealthIndicator(PgBroadcaster broadcaster,
-                    BroadcasterStatistics statistics, ObjectProvider<DataSource> dataSource) {
-                return new PgBroadcasterBoot4HealthIndicator(health(broadcaster, statistics, dataSource));
+                    BroadcasterStatistics statistics) {
+                return new PgBroadcasterBoot4HealthIndicator(new BroadcasterHealth(broadcaster, statistics));
             }
 
         }
 
-    }
-
-    private static BroadcasterHealth health(PgBroadcaster broadcaster, BroadcasterStatistics statistics,
-            ObjectProvider<DataSource> dataSource) {
-        return new BroadcasterHealth(broadcaster, statistics, dataSource.getIfUnique());
     }
 
 }

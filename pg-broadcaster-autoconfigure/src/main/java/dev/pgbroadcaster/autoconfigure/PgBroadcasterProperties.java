@@ -74,6 +74,8 @@ public class PgBroadcasterProperties {
 
     private final Liveness liveness = new Liveness();
 
+    private final Health health = new Health();
+
     /**
      * Payload types of the channels whose payloads are not ChangeNotifications.
      */
@@ -173,6 +175,10 @@ public class PgBroadcasterProperties {
 
     public Liveness getLiveness() {
         return this.liveness;
+    }
+
+    public Health getHealth() {
+        return this.health;
     }
 
     public Triggers getTriggers() {
@@ -296,6 +302,43 @@ public class PgBroadcasterProperties {
 
         public void setTimeout(Duration timeout) {
             this.timeout = timeout;
+        }
+
+    }
+
+    /**
+     * When pg-broadcaster reports itself DOWN, and logs a warning, although its connection is up.
+     */
+    public static class Health {
+
+        /**
+         * How long the dispatch queue may stay full, with no notification started, before pg-broadcaster is taken
+         * for stuck: an event listener or subscriber that does not return. A warning names it and health is DOWN
+         * until a notification starts again.
+         */
+        private Duration stuckAfter = Duration.ofSeconds(30);
+
+        /**
+         * Fraction, above 0 and at most 1, of the server's notification queue (pg_notification_queue_usage(),
+         * read on the listener connection every 'pg.broadcaster.liveness.interval') from which a warning is logged
+         * and health is DOWN. When the queue is full, every NOTIFY on the server fails at commit.
+         */
+        private double queueUsageThreshold = 0.5;
+
+        public Duration getStuckAfter() {
+            return this.stuckAfter;
+        }
+
+        public void setStuckAfter(Duration stuckAfter) {
+            this.stuckAfter = stuckAfter;
+        }
+
+        public double getQueueUsageThreshold() {
+            return this.queueUsageThreshold;
+        }
+
+        public void setQueueUsageThreshold(double queueUsageThreshold) {
+            this.queueUsageThreshold = queueUsageThreshold;
         }
 
     }

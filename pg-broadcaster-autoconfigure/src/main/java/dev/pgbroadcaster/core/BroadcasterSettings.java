@@ -18,9 +18,10 @@ import dev.pgbroadcaster.support.InvalidSettingException;
  * @param dispatch how notifications are handed to listeners and subscribers
  * @param recovery how the listener connection is kept up
  * @param shutdownTimeout how long closing may spend delivering what is queued
+ * @param health when the broadcaster reports itself unhealthy although connected
  */
 public record BroadcasterSettings(List<String> channels, Dispatch dispatch, RecoverySettings recovery,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout, Health health) {
 
     public BroadcasterSettings {
         if (channels == null || channels.isEmpty()) {
@@ -43,6 +44,17 @@ public record BroadcasterSettings(List<String> channels, Dispatch dispatch, Reco
         if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
             throw new InvalidSettingException("pg.broadcaster.shutdown-timeout", "must be zero or more");
         }
+        if (health == null) {
+            health = Health.defaults();
+        }
+    }
+
+    /**
+     * Settings with the default {@link Health}.
+     */
+    public BroadcasterSettings(List<String> channels, Dispatch dispatch, RecoverySettings recovery,
+            Duration shutdownTimeout) {
+        this(channels, dispatch, recovery, shutdownTimeout, null);
     }
 
     /**
@@ -50,6 +62,37 @@ public record BroadcasterSettings(List<String> channels, Dispatch dispatch, Reco
      */
     public static BroadcasterSettings of(List<String> channels) {
         return new BroadcasterSettings(channels, Dispatch.defaults(), RecoverySettings.defaults(), Duration.ofSeconds(10));
+    }
+
+    /**
+     * When the broadcaster reports itself unhealthy, and warns, although its connection is up.
+     *
+     * @param stuckAfter how long the dispatch queue may stay full with no notification started before the
+     * broadcaster is taken for stuck: a listener that does not return
+     * @param queueUsageThreshold the fraction, above 0 and at most 1, of the server's notification queue
+     * ({@code pg_notification_queue_usage()}) from which it is taken for filling up
+     */
+    public record Health(Duration stuckAfter, double queueUsageThreshold) {
+
+        public Health {
+            if (stuckAfter == null || stuckAfter.toMillis() < 1) {
+                throw new InvalidSettingException("pg.broadcaster.health.stuck-after", "must be at least 1ms, but is "
+                        + stuckAfter);
+            }
+            if (!(queueUsageThreshold > 0.0 && queueUsageThreshold <= 1.0)) {
+                throw new InvalidSettingException("pg.broadcaster.health.queue-usage-threshold",
+                        "must be above 0 and at most 1 (a fraction of the server's notification queue), but is "
+                                + queueUsageThreshold);
+            }
+        }
+
+        /**
+         * Returns the defaults: stuck after 30 s, filling up from half the queue.
+         */
+        public static Health defaults() {
+            return new Health(Duration.ofSeconds(30), 0.5);
+        }
+
     }
 
     /**

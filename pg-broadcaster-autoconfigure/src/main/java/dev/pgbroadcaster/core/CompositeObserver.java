@@ -97,6 +97,11 @@ final class CompositeObserver implements BroadcasterObserver {
     }
 
     @Override
+    public void notificationQueueUsage(double usage) {
+        each((observer) -> observer.notificationQueueUsage(usage));
+    }
+
+    @Override
     public void replayed(long rows, boolean complete) {
         each((observer) -> observer.replayed(rows, complete));
     }

@@ -1,8 +1,10 @@
 package dev.pgbroadcaster.core;
 
+import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -22,6 +24,7 @@ import dev.pgbroadcaster.listening.NotificationListener;
 import dev.pgbroadcaster.listening.Preparation;
 import dev.pgbroadcaster.listening.RecoverySettings;
 import dev.pgbroadcaster.payload.PayloadDecoder;
+import dev.pgbroadcaster.support.DurationText;
 import dev.pgbroadcaster.support.Redaction;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -73,6 +76,8 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     private volatile Dispatcher dispatcher;
 
     private volatile NotificationListener listener;
+
+    private HealthWatch healthWatch;
 
     /**
      * Creates a broadcaster set up as {@code settings} say, which it keeps its counts in.
@@ -146,6 +151,44 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         return (current != null) ? current.queued() : 0;
     }
 
+    /**
+     * Says why the broadcaster is stuck, for an operator: its dispatch queue has been full, with no notification
+     * started, for at least {@code pg.broadcaster.health.stuck-after}, so a listener does not return; {@code null}
+     * when it is not stuck. Names the listener and where its thread is, which takes a look at that thread's stack.
+     */
+    public String stuck() {
+        Dispatcher current = this.dispatcher;
+        Duration fullFor = (current != null) ? current.queueFullFor() : null;
+        Duration stuckAfter = this.settings.health().stuckAfter();
+        if (fullFor == null || fullFor.compareTo(stuckAfter) < 0) {
+            return null;
+        }
+        return current.describeStall(fullFor) + " (pg.broadcaster.health.stuck-after=" + DurationText.of(stuckAfter) + ")";
+    }
+
+    /**
+     * Says why the server's notification queue is filling up, for an operator: its usage, as the listener connection
+     * last read it, is at or above {@code pg.broadcaster.health.queue-usage-threshold}; {@code null} when it is not,
+     * or has not been read.
+     */
+    public String notificationQueueFilling() {
+        BroadcasterStatistics.NotificationQueue queue = this.statistics.notificationQueue();
+        double threshold = this.settings.health().queueUsageThreshold();
+        if (queue == null || queue.usage() < threshold) {
+            return null;
+        }
+        return "The server's notification queue is " + String.format(Locale.ROOT, "%.2f", queue.usage() * 100)
+                + "% full (pg_notification_queue_usage() = " + plain(queue.usage()) + " at " + queue.readAt()
+                + ", at or above pg.broadcaster.health.queue-usage-threshold=" + plain(threshold) + "): its tail waits for "
+                + "the slowest session that LISTENs on the server, and once it is full every NOTIFY on the server fails "
+                + "at commit";
+    }
+
+    // 0.0001 rather than 1.0E-4, as it would be written in application.yml.
+    private static String plain(double value) {
+        return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+    }
+
     @Override
     public void start() {
         synchronized (this.lifecycleMonitor) {
@@ -174,6 +217,8 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             }
             listening.startReading();
             this.listener = listening;
+            this.healthWatch = new HealthWatch(this.settings.health().stuckAfter(), this::stuck,
+                    this::notificationQueueFilling);
             if (this.journal != null) {
                 this.retention = this.journal.startRetention(this.observer);
             }
@@ -258,6 +303,10 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             long now = System.nanoTime();
             long deadline = now + this.settings.shutdownTimeout().toNanos();
             stopping.requestStop();
+            if (this.healthWatch != null) {
+                this.healthWatch.close();
+                this.healthWatch = null;
+            }
             if (this.retention != null) {
                 this.retention.close();
                 this.retention = null;

@@ -11,6 +11,7 @@ import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.PayloadApplicationEvent;
 import org.springframework.context.event.SimpleApplicationEventMulticaster;
+import org.springframework.context.event.SmartApplicationListener;
 import org.springframework.context.support.AbstractApplicationContext;
 import org.springframework.core.ResolvableType;
 
@@ -70,14 +71,36 @@ public final class ApplicationEventDelivery {
 
     /**
      * Publishes a notification, or a connection event, as the payload of an application event.
+     * @param recipients hears of each listener before it is called
      */
-    void publish(Object event) {
+    void publish(Object event, Recipients recipients) {
         if (this.multicaster != null) {
-            this.multicaster.multicastEvent(new NotificationEvent<>(this.context, event));
+            this.multicaster.multicast(new NotificationEvent<>(this.context, event), recipients);
         }
         else {
             this.context.publishEvent(event);
         }
+    }
+
+    /**
+     * Returns what names {@code listener} in a log line: the id Spring gives it, which for an {@code @EventListener}
+     * method is its class, name and parameter types, or else its class.
+     */
+    static String describe(Object listener) {
+        if (listener instanceof SmartApplicationListener smart && !smart.getListenerId().isEmpty()) {
+            return smart.getListenerId();
+        }
+        return listener.getClass().getName();
+    }
+
+    /**
+     * Hears which listener, or subscriber, a delivery hands its event to, so that one that does not return can be
+     * named.
+     */
+    interface Recipients {
+
+        void handingTo(Object recipient);
+
     }
 
     /**
@@ -129,6 +152,14 @@ public final class ApplicationEventDelivery {
 
         Collection<ApplicationListener<?>> listenersFor(ApplicationEvent event) {
             return getApplicationListeners(event, ResolvableType.forInstance(event));
+        }
+
+        // What multicastEvent does without a task executor, telling each listener's turn first.
+        void multicast(ApplicationEvent event, Recipients recipients) {
+            for (ApplicationListener<?> listener : listenersFor(event)) {
+                recipients.handingTo(listener);
+                invokeListener(listener, event);
+            }
         }
 
     }

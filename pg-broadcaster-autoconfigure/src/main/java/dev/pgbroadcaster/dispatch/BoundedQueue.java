@@ -59,6 +59,14 @@ final class BoundedQueue<T> {
     /** The fewest free places one of the waiting producers wants. */
     private volatile int wanted = Integer.MAX_VALUE;
 
+    /**
+     * Since when ({@link System#nanoTime()}) a producer has found no room and no place has been given back, or
+     * {@link #NOT_FULL}: how long the consumers have started nothing while the queue was full.
+     */
+    private volatile long fullSince = NOT_FULL;
+
+    static final long NOT_FULL = Long.MIN_VALUE;
+
     private boolean accepting = true;
 
     /**
@@ -109,6 +117,9 @@ final class BoundedQueue<T> {
             }
             int room = this.capacity - this.counted.get();
             if (room == 0) {
+                if (this.fullSince == NOT_FULL) {
+                    this.fullSince = System.nanoTime();
+                }
                 switch (this.policy) {
                     case BLOCK -> {
                         if (!awaitRoom()) {
@@ -126,6 +137,9 @@ final class BoundedQueue<T> {
                         room = 1;
                     }
                 }
+            }
+            else if (this.fullSince != NOT_FULL) {
+                this.fullSince = NOT_FULL;
             }
             int fitting = Math.min(room, items.size() - next);
             for (int i = 0; i < fitting; i++) {
@@ -202,6 +216,9 @@ final class BoundedQueue<T> {
      */
     void release(int count) {
         int free = this.capacity - this.counted.addAndGet(-count);
+        if (free > 0 && this.fullSince != NOT_FULL) {
+            this.fullSince = NOT_FULL;
+        }
         if (this.waiting > 0 && free >= this.wanted) {
             this.lock.lock();
             try {
@@ -211,6 +228,14 @@ final class BoundedQueue<T> {
                 this.lock.unlock();
             }
         }
+    }
+
+    /**
+     * Returns since when ({@link System#nanoTime()}) a producer has found the queue full with no place given back
+     * since, or {@link #NOT_FULL}.
+     */
+    long fullSince() {
+        return this.fullSince;
     }
 
     /**
@@ -246,6 +271,7 @@ final class BoundedQueue<T> {
             this.entries.forEach((entry) -> rest.add(entry.item()));
             this.entries.clear();
             this.counted.set(0);
+            this.fullSince = NOT_FULL;
             this.roomFreed.signalAll();
             return rest;
         }

@@ -9,6 +9,10 @@ import dev.pgbroadcaster.BroadcasterObserver.DropReason;
 import dev.pgbroadcaster.ChangeNotification;
 import dev.pgbroadcaster.OverflowPolicy;
 import dev.pgbroadcaster.RawNotification;
+import dev.pgbroadcaster.Subscription;
+import dev.pgbroadcaster.support.DurationText;
+import dev.pgbroadcaster.support.Identifiers;
+import dev.pgbroadcaster.support.StackExcerpt;
 import dev.pgbroadcaster.support.ThrottledWarning;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -47,6 +51,8 @@ public final class Dispatcher {
 
     private final String overflowSettings;
 
+    private final OverflowPolicy policy;
+
     /**
      * Starts the dispatch threads.
      * @param threads how many threads publish events; one keeps the order of arrival
@@ -66,6 +72,7 @@ public final class Dispatcher {
         this.rawListened = events.hasListenersFor(new RawNotification("", "", 0));
         this.overflowSettings = "pg.broadcaster.dispatch.queue-capacity=" + capacity
                 + ", pg.broadcaster.dispatch.overflow-policy=" + policy;
+        this.policy = policy;
     }
 
     /**
@@ -94,7 +101,7 @@ public final class Dispatcher {
      * Queues a connection event in order with the notifications; it is never dropped.
      */
     public void dispatchConnectionEvent(Object event) {
-        if (!this.lane.admitUndroppable(() -> publishConnectionEvent(event))) {
+        if (!this.lane.admitUndroppable(new ConnectionEventDelivery(event))) {
             logger.debug("Not published because the broadcaster is stopping: " + event);
         }
     }
@@ -104,6 +111,50 @@ public final class Dispatcher {
      */
     public int queued() {
         return this.lane.queued();
+    }
+
+    /**
+     * Returns how long the dispatch queue has been full with no notification started since, or {@code null} when it
+     * is not: every dispatch thread has been busy with one delivery for at least that long.
+     */
+    public Duration queueFullFor() {
+        long since = this.lane.fullSince();
+        return (since != BoundedQueue.NOT_FULL) ? Duration.ofNanos(Math.max(0, System.nanoTime() - since)) : null;
+    }
+
+    /**
+     * Describes, for an operator, a dispatch queue full for {@code fullFor} with nothing started meanwhile: which
+     * listener (or subscriber) each dispatch thread is in, where that thread is, and what follows for the policy.
+     * Reads the threads' stacks, so it is for rare occasions.
+     */
+    public String describeStall(Duration fullFor) {
+        String held = DurationText.rounded(fullFor);
+        List<String> running = new ArrayList<>();
+        for (Lane.Running each : this.lane.running()) {
+            running.add(describe(each, held));
+        }
+        return "the dispatch queue (" + this.overflowSettings + ") has been full for " + held
+                + " with no notification started meanwhile: "
+                + (running.isEmpty() ? "no dispatch thread is running a delivery" : String.join("; ", running))
+                + ((this.policy == OverflowPolicy.BLOCK)
+                        ? ". The listener waits for room and reads nothing meanwhile, so the server's notification "
+                                + "queue grows for every session of the server, and once it is full every NOTIFY fails "
+                                + "at commit"
+                        : ". Every notification that arrives meanwhile is dropped and counted in dropped");
+    }
+
+    private String describe(Lane.Running running, String held) {
+        Thread thread = running.thread();
+        if (!(running.item() instanceof Handing handing) || handing.recipient == null) {
+            return thread.getName() + " is between listeners (" + StackExcerpt.of(thread) + ")";
+        }
+        Object recipient = handing.recipient;
+        if (recipient instanceof Subscription) {
+            return thread.getName() + " waits with " + handing.event() + " for room in the queue of "
+                    + this.subscriptions.describe(recipient);
+        }
+        return ApplicationEventDelivery.describe(recipient) + " has been running for at least " + held + " on "
+                + thread.getName() + " with " + handing.event() + " (" + StackExcerpt.of(thread) + ")";
     }
 
     /**
@@ -136,21 +187,62 @@ public final class Dispatcher {
         }
     }
 
-    private void publishConnectionEvent(Object event) {
-        try {
-            this.events.publish(event);
+    /**
+     * A task of the dispatch queue that knows whom it is handing its event to, so that one that does not return can
+     * be named.
+     */
+    private abstract static class Handing implements Runnable, ApplicationEventDelivery.Recipients {
+
+        // Written by the dispatch thread alone, read by describeStall: only once nothing has moved for a while, so
+        // an ordinary field is enough, and costs the delivery of each notification nothing.
+        private Object recipient;
+
+        @Override
+        public void handingTo(Object recipient) {
+            this.recipient = recipient;
         }
-        catch (RuntimeException ex) {
-            this.observer.listenerFailed();
-            logger.error("Publishing " + event + " failed", ex);
+
+        /**
+         * Names what it delivers, without its content.
+         */
+        abstract String event();
+
+    }
+
+    /**
+     * Publishes a connection event.
+     */
+    private final class ConnectionEventDelivery extends Handing {
+
+        private final Object event;
+
+        ConnectionEventDelivery(Object event) {
+            this.event = event;
         }
+
+        @Override
+        public void run() {
+            try {
+                Dispatcher.this.events.publish(this.event, this);
+            }
+            catch (RuntimeException ex) {
+                Dispatcher.this.observer.listenerFailed();
+                logger.error("Publishing " + this.event + " failed", ex);
+            }
+        }
+
+        @Override
+        String event() {
+            return "a " + this.event.getClass().getSimpleName();
+        }
+
     }
 
     /**
      * Publishes one notification: its raw form when someone listens for it, then the decoded event, then hands a
      * {@link ChangeNotification} to the subscribers.
      */
-    private final class Delivery implements Runnable {
+    private final class Delivery extends Handing {
 
         private final Notification notification;
 
@@ -159,15 +251,22 @@ public final class Dispatcher {
         }
 
         @Override
+        String event() {
+            Object decoded = this.notification.decoded();
+            return "a " + ((decoded != null) ? decoded : this.notification.raw()).getClass().getSimpleName()
+                    + " on channel " + Identifiers.quote(this.notification.channel());
+        }
+
+        @Override
         public void run() {
             Notification current = this.notification;
             Object decoded = current.decoded();
             try {
                 if (decoded == null || Dispatcher.this.rawListened) {
-                    Dispatcher.this.events.publish(current.raw());
+                    Dispatcher.this.events.publish(current.raw(), this);
                 }
                 if (decoded != null) {
-                    Dispatcher.this.events.publish(decoded);
+                    Dispatcher.this.events.publish(decoded, this);
                 }
                 Dispatcher.this.observer.delivered(current.channel(), System.nanoTime() - current.receivedAt());
             }
@@ -176,7 +275,7 @@ public final class Dispatcher {
                 logger.error("Publishing " + ((decoded != null) ? decoded : current.raw()) + " failed", ex);
             }
             if (decoded instanceof ChangeNotification change) {
-                Dispatcher.this.subscriptions.deliver(current.channel(), change);
+                Dispatcher.this.subscriptions.deliver(current.channel(), change, this);
             }
         }
 

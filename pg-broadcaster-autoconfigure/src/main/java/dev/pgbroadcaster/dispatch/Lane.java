@@ -84,6 +84,30 @@ final class Lane {
     }
 
     /**
+     * Returns since when ({@link System#nanoTime()}) the queue has been full with no item started since, or
+     * {@link BoundedQueue#NOT_FULL}.
+     */
+    long fullSince() {
+        return this.queue.fullSince();
+    }
+
+    /**
+     * Returns the items running now, each with its thread.
+     */
+    List<Running> running() {
+        List<Running> running = new ArrayList<>(this.taken.length());
+        for (int i = 0; i < this.taken.length(); i++) {
+            Taken each = this.taken.get(i);
+            Runnable item = (each != null) ? each.current() : null;
+            if (item != null) {
+                running.add(new Running(this.threads.get(i),
+                        (item instanceof Undroppable undroppable) ? undroppable.item() : item));
+            }
+        }
+        return running;
+    }
+
+    /**
      * Returns how many more items fit without waiting or dropping.
      */
     int room() {
@@ -187,6 +211,13 @@ final class Lane {
     }
 
     /**
+     * An item running now, and the thread running it.
+     */
+    record Running(Thread thread, Runnable item) {
+
+    }
+
+    /**
      * An item that is never dropped and takes no place in the queue.
      */
     private record Undroppable(Runnable item) implements Runnable {
@@ -231,6 +262,14 @@ final class Lane {
                     logger.error("A queued pg-broadcaster task failed; the next ones still run", ex);
                 }
             }
+        }
+
+        /**
+         * Returns the item started last, or {@code null} when shutting down claimed the rest.
+         */
+        Runnable current() {
+            int started = this.next.get() - 1;
+            return (started >= 0 && started < this.items.size()) ? this.items.get(started) : null;
         }
 
         List<Runnable> claimRest() {

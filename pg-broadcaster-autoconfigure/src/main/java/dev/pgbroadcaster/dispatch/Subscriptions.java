@@ -11,6 +11,8 @@ import dev.pgbroadcaster.BroadcasterObserver.DropReason;
 import dev.pgbroadcaster.ChangeNotification;
 import dev.pgbroadcaster.OverflowPolicy;
 import dev.pgbroadcaster.Subscription;
+import dev.pgbroadcaster.support.DurationText;
+import dev.pgbroadcaster.support.StackExcerpt;
 import dev.pgbroadcaster.support.ThrottledWarning;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -76,10 +78,19 @@ public final class Subscriptions {
     /**
      * Queues {@code notification}, read on {@code channel}, for every subscriber.
      */
-    void deliver(String channel, ChangeNotification notification) {
+    void deliver(String channel, ChangeNotification notification, ApplicationEventDelivery.Recipients recipients) {
         for (Subscriber subscriber : this.subscribers) {
+            recipients.handingTo(subscriber);
             subscriber.offer(channel, notification);
         }
+    }
+
+    /**
+     * Describes, for an operator, the subscriber {@code subscription}: its callback, how long its queue has been full,
+     * and where its thread is. Reads its thread's stack, so it is for rare occasions.
+     */
+    String describe(Object subscription) {
+        return (subscription instanceof Subscriber subscriber) ? subscriber.describe() : String.valueOf(subscription);
     }
 
     /**
@@ -148,6 +159,22 @@ public final class Subscriptions {
             finally {
                 this.delivery.unlock();
             }
+        }
+
+        String describe() {
+            long since = this.lane.fullSince();
+            String held = (since != BoundedQueue.NOT_FULL)
+                    ? DurationText.rounded(java.time.Duration.ofNanos(Math.max(0, System.nanoTime() - since))) : null;
+            StringBuilder text = new StringBuilder("subscriber ").append(this.id)
+                .append(" (").append(this.callback.getClass().getName()).append("), ")
+                .append((held != null) ? "full for " + held : "not full now");
+            for (Lane.Running running : this.lane.running()) {
+                text.append(": its callback has been running")
+                    .append((held != null) ? " for at least " + held : "")
+                    .append(" on ").append(running.thread().getName())
+                    .append(" (").append(StackExcerpt.of(running.thread())).append(")");
+            }
+            return text.toString();
         }
 
         private void dropped(Runnable task) {

@@ -2,6 +2,7 @@ package dev.pgbroadcaster.listening;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
@@ -14,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.DoubleConsumer;
 import java.util.stream.Collectors;
 
 import dev.pgbroadcaster.BroadcasterStatistics;
@@ -87,15 +89,25 @@ final class ListenerConnection {
 
     private final Consumer<BroadcasterStatistics.DeliveryCheck> checked;
 
+    private final DoubleConsumer queueUsage;
+
+    /** When the server's notification queue usage was last read, in {@link System#nanoTime()}. */
+    private long queueUsageReadAt;
+
+    /** Why the server's notification queue usage cannot be read on this connection, or {@code null}. */
+    private String queueUsageUnreadable;
+
     /** The channels of the replay source, if any, LISTENed on besides the application's. */
     private final Set<String> sourceChannels;
 
     private ListenerConnection(Connection connection, String server, ListenerConnectionFactory factory,
             String probeChannel, Set<String> sourceChannels, RecoverySettings settings,
-            Consumer<BroadcasterStatistics.DeliveryCheck> checked) throws SQLException {
+            Consumer<BroadcasterStatistics.DeliveryCheck> checked, DoubleConsumer queueUsage) throws SQLException {
         this.connection = connection;
         this.server = server;
         this.checked = checked;
+        this.queueUsage = queueUsage;
+        this.queueUsageReadAt = System.nanoTime();
         this.sourceChannels = sourceChannels;
         this.factory = factory;
         this.notifications = connection.unwrap(PGConnection.class);
@@ -107,12 +119,14 @@ final class ListenerConnection {
 
     /**
      * Opens a connection and LISTENs, in one round trip, on every channel, on those of the replay source, and on a
-     * private probe channel.
+     * private probe channel; then reads the server's notification queue usage.
      * @param source the replay source, or {@code null}
      * @param checked hears where the delivery check stands each time that changes
+     * @param queueUsage hears each reading of the server's notification queue usage
      */
     static ListenerConnection open(ListenerConnectionFactory factory, List<String> channels, ReplaySource source,
-            RecoverySettings settings, Consumer<BroadcasterStatistics.DeliveryCheck> checked) throws SQLException {
+            RecoverySettings settings, Consumer<BroadcasterStatistics.DeliveryCheck> checked, DoubleConsumer queueUsage)
+            throws SQLException {
         Connection connection = factory.connect();
         try {
             // Notifications only arrive outside a transaction.
@@ -141,7 +155,11 @@ final class ListenerConnection {
             catch (SQLException ex) {
                 throw ConnectionFailures.STANDBY.equals(ex.getSQLState()) ? ConnectionFailures.standby(server, ex) : ex;
             }
-            return new ListenerConnection(connection, server, factory, probeChannel, sourceChannels, settings, checked);
+            ListenerConnection opened = new ListenerConnection(connection, server, factory, probeChannel, sourceChannels,
+                    settings, checked, queueUsage);
+            // So that health shows it as soon as the listener listens.
+            opened.readQueueUsage(System.nanoTime());
+            return opened;
         }
         catch (SQLException | RuntimeException ex) {
             abort(connection);
@@ -212,7 +230,8 @@ final class ListenerConnection {
     }
 
     /**
-     * Sends the probe, settles it, and checks the connection when it has been idle for the liveness interval.
+     * Sends the probe, settles it, and checks the connection when it has been idle for the liveness interval; reads
+     * the server's notification queue usage once every liveness interval, which, when idle, is the check.
      * @throws SQLException if the connection is dead
      */
     void maintain() throws SQLException {
@@ -232,9 +251,39 @@ final class ListenerConnection {
             default -> {
             }
         }
-        if (now - this.lastHeardFrom >= this.livenessIntervalNanos) {
+        if (this.queueUsageUnreadable == null && now - this.queueUsageReadAt >= this.livenessIntervalNanos) {
+            readQueueUsage(now);
+        }
+        else if (now - this.lastHeardFrom >= this.livenessIntervalNanos) {
             validate();
         }
+    }
+
+    // A round trip like the liveness check's, which tells as well how full the server's notification queue is.
+    private void readQueueUsage(long now) throws SQLException {
+        this.queueUsageReadAt = now;
+        double usage;
+        try (Statement statement = this.connection.createStatement();
+                ResultSet result = statement.executeQuery("SELECT pg_notification_queue_usage()")) {
+            result.next();
+            usage = result.getDouble(1);
+        }
+        catch (SQLException ex) {
+            String state = (ex.getSQLState() != null) ? ex.getSQLState() : "";
+            if (state.isEmpty() || state.startsWith("08") || this.connection.isClosed()) {
+                throw livenessFailure(ex);
+            }
+            // The server refused the query (a role without the right to call it, a server that is not PostgreSQL):
+            // the connection is fine, and is checked as before.
+            this.queueUsageUnreadable = Redaction.message(ex);
+            logger.warn("Cannot read pg_notification_queue_usage() on the listener connection to " + this.description
+                    + " (" + this.queueUsageUnreadable + "), so how full the server's notification queue is stays "
+                    + "unknown; listening goes on");
+            validate();
+            return;
+        }
+        this.lastHeardFrom = System.nanoTime();
+        this.queueUsage.accept(usage);
     }
 
     private void probe(Probe next) {
@@ -351,10 +400,14 @@ final class ListenerConnection {
             execute("SELECT 1");
         }
         catch (SQLException ex) {
-            throw new SQLException("The listener connection failed a liveness check (no answer to a round trip "
-                    + "within pg.broadcaster.liveness.timeout=" + DurationText.of(this.livenessTimeout) + "): " + Redaction.message(ex),
-                    "08006", ex);
+            throw livenessFailure(ex);
         }
+    }
+
+    private SQLException livenessFailure(SQLException ex) {
+        return new SQLException("The listener connection failed a liveness check (no answer to a round trip "
+                + "within pg.broadcaster.liveness.timeout=" + DurationText.of(this.livenessTimeout) + "): "
+                + Redaction.message(ex), "08006", ex);
     }
 
     private void execute(String sql) throws SQLException {

@@ -337,7 +337,7 @@ public final class NotificationListener {
             }
         }
         return ListenerConnection.open(this.connectionFactory, this.channels, this.source, this.recovery,
-                this.observer::deliveryChecked);
+                this.observer::deliveryChecked, this.observer::notificationQueueUsage);
     }
 
     /**

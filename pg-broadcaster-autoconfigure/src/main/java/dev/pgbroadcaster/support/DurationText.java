@@ -21,4 +21,13 @@ public final class DurationText {
         return millis + "ms";
     }
 
+    /**
+     * Writes {@code duration} in whole seconds from a second on ({@code 31s}), in milliseconds below: for how long
+     * something has lasted.
+     */
+    public static String rounded(Duration duration) {
+        long millis = duration.toMillis();
+        return (millis >= 1000) ? (millis / 1000) + "s" : millis + "ms";
+    }
+
 }

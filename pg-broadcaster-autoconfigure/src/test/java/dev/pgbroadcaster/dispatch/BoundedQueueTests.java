@@ -40,6 +40,39 @@ class BoundedQueueTests {
         assertThat(taken).containsExactly(0);
     }
 
+    @ParameterizedTest
+    @EnumSource(value = OverflowPolicy.class, names = { "DROP_NEWEST", "DROP_OLDEST" })
+    void itIsFullFromTheFirstItemThatFindsNoRoomUntilAPlaceIsGivenBack(OverflowPolicy policy) throws InterruptedException {
+        BoundedQueue<Integer> queue = queue(2, policy);
+        assertThat(queue.admit(numbers(0, 2))).isEmpty();
+        assertThat(queue.fullSince()).as("full, but nothing has found it full").isEqualTo(BoundedQueue.NOT_FULL);
+        long before = System.nanoTime();
+        assertThat(queue.admit(numbers(2, 1))).isEmpty();
+        long fullSince = queue.fullSince();
+        assertThat(fullSince - before).isNotNegative();
+        // Dropping to make room, or dropping what does not fit, leaves it full since the first that found no room.
+        assertThat(queue.admit(numbers(3, 2))).isEmpty();
+        assertThat(queue.fullSince()).isEqualTo(fullSince);
+        assertThat(queue.take(new ArrayList<>(), 1)).isEqualTo(1);
+        assertThat(queue.fullSince()).isEqualTo(BoundedQueue.NOT_FULL);
+    }
+
+    @Test
+    void aProducerWaitingForRoomFindsItFullUntilAnItemIsReleased() throws Exception {
+        BoundedQueue<Integer> queue = new BoundedQueue<>(2, OverflowPolicy.BLOCK, this.dropped::add, false);
+        assertThat(queue.admit(numbers(0, 2))).isEmpty();
+        CompletableFuture<List<Integer>> blocked = CompletableFuture.supplyAsync(() -> queue.admit(numbers(2, 1)));
+        await().atMost(DEADLINE).until(() -> queue.fullSince() != BoundedQueue.NOT_FULL);
+        List<Integer> taken = new ArrayList<>();
+        assertThat(queue.take(taken, 2)).isEqualTo(2);
+        // Taken but not started: the places still count, and it is still full.
+        assertThat(queue.fullSince()).isNotEqualTo(BoundedQueue.NOT_FULL);
+        queue.release(1);
+        assertThat(queue.fullSince()).isEqualTo(BoundedQueue.NOT_FULL);
+        queue.release(1);
+        assertThat(blocked.get()).isEmpty();
+    }
+
     @Test
     void dropNewestDropsWhatDoesNotFitAndKeepsTheOrderOfTheRest() throws InterruptedException {
         BoundedQueue<Integer> queue = queue(3, OverflowPolicy.DROP_NEWEST);

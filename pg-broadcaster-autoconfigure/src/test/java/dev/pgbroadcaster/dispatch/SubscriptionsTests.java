@@ -38,6 +38,9 @@ class SubscriptionsTests {
 
     private static final String CHANNEL = "orders";
 
+    private static final ApplicationEventDelivery.Recipients NO_ONE = (recipient) -> {
+    };
+
     private final RecordingObserver observer = new RecordingObserver();
 
     private final CountDownLatch release = new CountDownLatch(1);
@@ -62,7 +65,7 @@ class SubscriptionsTests {
         List<List<ChangeNotification>> received = List.of(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>(),
                 new CopyOnWriteArrayList<>());
         received.forEach((each) -> this.subscriptions.add(each::add));
-        this.sent.forEach((notification) -> this.subscriptions.deliver(CHANNEL, notification));
+        this.sent.forEach((notification) -> this.subscriptions.deliver(CHANNEL, notification, NO_ONE));
         await().atMost(DEADLINE).until(() -> received.stream().allMatch((each) -> each.size() == this.sent.size()));
         assertThat(received).allSatisfy((each) -> assertThat(each).isEqualTo(this.sent));
         await().atMost(DEADLINE).until(() -> this.observer.count("delivered") == 3 * this.sent.size());
@@ -80,10 +83,10 @@ class SubscriptionsTests {
             awaitQuietly(this.release);
             received.add(notification);
         });
-        this.subscriptions.deliver(CHANNEL, this.sent.get(0));
+        this.subscriptions.deliver(CHANNEL, this.sent.get(0), NO_ONE);
         awaitQuietly(entered);
         // One in the callback, two queued: the other eight do not fit.
-        this.sent.subList(1, this.sent.size()).forEach((notification) -> this.subscriptions.deliver(CHANNEL, notification));
+        this.sent.subList(1, this.sent.size()).forEach((notification) -> this.subscriptions.deliver(CHANNEL, notification, NO_ONE));
         assertThat(this.observer.count("dropped " + CHANNEL + " SUBSCRIBER_QUEUE_FULL")).isEqualTo(8);
         this.release.countDown();
         List<ChangeNotification> expected = Arrays.stream(kept.split(" "))
@@ -106,7 +109,7 @@ class SubscriptionsTests {
             awaitQuietly(this.release);
             received.add(notification);
         });
-        this.sent.forEach((notification) -> this.subscriptions.deliver(CHANNEL, notification));
+        this.sent.forEach((notification) -> this.subscriptions.deliver(CHANNEL, notification, NO_ONE));
         awaitQuietly(entered);
         // Closing begins while the callback is held with ten queued behind it.
         CompletableFuture<Long> closing = CompletableFuture
@@ -128,7 +131,7 @@ class SubscriptionsTests {
             awaitQuietly(this.release);
             received.add(notification);
         });
-        this.sent.forEach((notification) -> this.subscriptions.deliver(CHANNEL, notification));
+        this.sent.forEach((notification) -> this.subscriptions.deliver(CHANNEL, notification, NO_ONE));
         awaitQuietly(entered);
         long undelivered = this.subscriptions.closeAll(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
         // The one in the callback was handed over; the ten queued behind it never were.
@@ -148,7 +151,7 @@ class SubscriptionsTests {
                 throw new IllegalStateException("subscriber failure on purpose");
             }
         });
-        this.sent.forEach((notification) -> this.subscriptions.deliver(CHANNEL, notification));
+        this.sent.forEach((notification) -> this.subscriptions.deliver(CHANNEL, notification, NO_ONE));
         await().atMost(DEADLINE).until(() -> received.size() == this.sent.size());
         assertThat(received).isEqualTo(this.sent);
         await().atMost(DEADLINE).until(() -> this.observer.count("delivered") == this.sent.size() - 1);
@@ -171,13 +174,13 @@ class SubscriptionsTests {
         });
         subscribed.countDown();
         this.subscriptions.add(staying::add);
-        this.sent.forEach((notification) -> this.subscriptions.deliver(CHANNEL, notification));
+        this.sent.forEach((notification) -> this.subscriptions.deliver(CHANNEL, notification, NO_ONE));
         await().atMost(DEADLINE).until(() -> staying.size() == this.sent.size());
         await().atMost(DEADLINE).until(() -> !own[0].isActive());
         assertThat(closing).containsExactly(this.sent.get(0));
         assertThat(staying).isEqualTo(this.sent);
         // Closed: later notifications are not queued for it, and closing everything has nothing of it left.
-        this.subscriptions.deliver(CHANNEL, new ChangeNotification("public", "late", "INSERT"));
+        this.subscriptions.deliver(CHANNEL, new ChangeNotification("public", "late", "INSERT"), NO_ONE);
         await().atMost(DEADLINE).until(() -> staying.size() == this.sent.size() + 1);
         assertThat(closing).hasSize(1);
         assertThat(this.subscriptions.closeAll(System.nanoTime() + DEADLINE.toNanos())).isZero();

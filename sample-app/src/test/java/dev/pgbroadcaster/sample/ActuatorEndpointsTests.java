@@ -40,6 +40,8 @@ class ActuatorEndpointsTests {
                 .doesNotContain("\"value\":0.0"));
             assertThat(get(base + "/metrics/pg.broadcaster.delivery.latency")).contains("\"statistic\":\"COUNT\"");
             assertThat(get(base + "/metrics/pg.broadcaster.connected")).contains("\"value\":1.0");
+            assertThat(get(base + "/metrics/pg.broadcaster.server.notification-queue-usage"))
+                .contains("\"name\":\"pg.broadcaster.server.notification-queue-usage\"");
         }
     }
 
