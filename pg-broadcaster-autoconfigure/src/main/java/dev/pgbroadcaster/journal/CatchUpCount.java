@@ -75,7 +75,8 @@ final class CatchUpCount implements AutoCloseable {
             this.connection = current;
             // Told apart from the listener's own session in pg_stat_activity.
             String name = current.getClientInfo("ApplicationName");
-            current.setClientInfo("ApplicationName", ((name != null && !name.isEmpty()) ? name + " " : "") + "journal catch-up");
+            String prefix = (name != null && !name.isEmpty()) ? name + " " : "";
+            current.setClientInfo("ApplicationName", prefix + "journal catch-up");
         }
         try (PreparedStatement statement = current.prepareStatement(this.query)) {
             Array channelArray = current.createArrayOf("text", this.channels.toArray());

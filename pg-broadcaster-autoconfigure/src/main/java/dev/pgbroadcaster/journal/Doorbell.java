@@ -1,9 +1,9 @@
 package dev.pgbroadcaster.journal;
 
 /**
- * What the journal's writer ({@code pg_broadcaster_journal_write}) notifies when it writes a row: {@code P} or {@code R}, then
- * {@code <id>/<transaction>/<length of the channel in characters>/<channel>}, then, after {@code P}, the payload
- * itself; after {@code R} the payload was too long to come along and is read from the row.
+ * What the journal's writer ({@code pg_broadcaster_journal_write}) notifies when it writes a row: {@code P} or
+ * {@code R}, then {@code <id>/<transaction>/<length of the channel in characters>/<channel>}, then, after {@code P},
+ * the payload itself; after {@code R} the payload was too long to come along and is read from the row.
  *
  * @param id the row's id
  * @param xid the writing transaction

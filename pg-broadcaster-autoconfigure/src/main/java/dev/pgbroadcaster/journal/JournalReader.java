@@ -86,6 +86,7 @@ final class JournalReader implements ReplaySource {
     /** The count of the catch-up under way, or {@code null}. */
     private Future<CatchUpCount.Count> counting;
 
+    /** When the count under way started, by {@link System#nanoTime()}. */
     private long countingSince;
 
     private final ThrottledWarning doorbellWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
@@ -251,7 +252,8 @@ final class JournalReader implements ReplaySource {
         long now = System.nanoTime();
         if (this.counting != null) {
             if (!this.counting.isDone()) {
-                if (now - this.countingSince > Math.max(COUNT_TIMEOUT_NANOS, 3 * this.settings.catchUpInterval().toNanos())) {
+                long patience = Math.max(COUNT_TIMEOUT_NANOS, 3 * this.settings.catchUpInterval().toNanos());
+                if (now - this.countingSince > patience) {
                     logger.debug("The journal's catch-up count did not come back; reading the journal instead");
                     this.counter.abandon();
                     this.counting = null;
@@ -261,6 +263,10 @@ final class JournalReader implements ReplaySource {
             }
             CatchUpCount.Count count = outcome(this.counting);
             this.counting = null;
+            if (count != null && (count.settled() != this.settled || count.upTo() != this.probe)) {
+                // Counted from where a replay has moved on since: the next interval counts again.
+                return;
+            }
             if (count != null && take(count)) {
                 this.observer.caughtUp(0, horizonAge(now));
             }
@@ -305,12 +311,9 @@ final class JournalReader implements ReplaySource {
     }
 
     /**
-     * Takes what the count found, if it counted from where the reader stands and found what the doorbells brought.
+     * Takes what the count found, if it is what the doorbells brought.
      */
     private boolean take(CatchUpCount.Count count) {
-        if (count.settled() != this.settled || count.upTo() != this.probe) {
-            return false;
-        }
         long expected = 0;
         BigInteger idSum = BigInteger.ZERO;
         for (Map.Entry<Long, Long> row : this.handedOver.entrySet()) {
