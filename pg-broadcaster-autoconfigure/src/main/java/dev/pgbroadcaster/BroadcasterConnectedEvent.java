@@ -38,12 +38,29 @@ import java.util.List;
 public record BroadcasterConnectedEvent(List<String> channels, boolean reconnect, Duration downtime, Instant connectedAt,
         long replayed, boolean complete, String server, boolean serverChanged) {
 
+    /**
+     * An event with every component given; {@code channels} is copied.
+     * @param channels the channels LISTENed on
+     * @param reconnect whether the connection came back after it was lost
+     * @param downtime how long notifications could not be received
+     * @param connectedAt when LISTEN succeeded
+     * @param replayed how many changes the journal replayed
+     * @param complete whether every change committed since the broadcaster started has been or will be delivered
+     * @param server the host and port the listener connection reached, or {@code null}
+     * @param serverChanged whether the server differs from the previous connection's
+     */
     public BroadcasterConnectedEvent {
         channels = List.copyOf(channels);
     }
 
     /**
      * An event that does not say which server the listener reached.
+     * @param channels the channels LISTENed on
+     * @param reconnect whether the connection came back after it was lost
+     * @param downtime how long notifications could not be received
+     * @param connectedAt when LISTEN succeeded
+     * @param replayed how many changes the journal replayed
+     * @param complete whether every change committed since the broadcaster started has been or will be delivered
      */
     public BroadcasterConnectedEvent(List<String> channels, boolean reconnect, Duration downtime, Instant connectedAt,
             long replayed, boolean complete) {
@@ -52,6 +69,10 @@ public record BroadcasterConnectedEvent(List<String> channels, boolean reconnect
 
     /**
      * An event without the journal: nothing replayed, and complete only for a first connection made at once.
+     * @param channels the channels LISTENed on
+     * @param reconnect whether the connection came back after it was lost
+     * @param downtime how long notifications could not be received
+     * @param connectedAt when LISTEN succeeded
      */
     public BroadcasterConnectedEvent(List<String> channels, boolean reconnect, Duration downtime, Instant connectedAt) {
         this(channels, reconnect, downtime, connectedAt, 0, !reconnect && downtime.isZero());

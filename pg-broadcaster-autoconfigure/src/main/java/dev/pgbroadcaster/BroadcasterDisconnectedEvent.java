@@ -24,6 +24,13 @@ import java.util.List;
 public record BroadcasterDisconnectedEvent(List<String> channels, Throwable cause, boolean reconnecting,
         Instant disconnectedAt) {
 
+    /**
+     * An event with every component given; {@code channels} is copied.
+     * @param channels the channels that were LISTENed on
+     * @param cause why the connection was lost; its messages carry no password
+     * @param reconnecting whether the listener keeps trying to reconnect
+     * @param disconnectedAt when the loss was noticed
+     */
     public BroadcasterDisconnectedEvent {
         channels = List.copyOf(channels);
     }

@@ -50,92 +50,98 @@ public final class BroadcasterStatistics implements BroadcasterObserver {
 
     private volatile NotificationQueue notificationQueue;
 
-    /** Notifications read from the listener connection, valid or not. */
+    /** {@return how many notifications were read from the listener connection, valid or not} */
     public long received() {
         return this.received.sum();
     }
 
-    /** Notifications whose payload could not be decoded and were therefore dropped. */
+    /** {@return how many notifications had a payload that could not be decoded, and were therefore dropped} */
     public long invalid() {
         return this.invalid.sum();
     }
 
-    /** Notifications published as application events. */
+    /** {@return how many notifications were published as application events} */
     public long published() {
         return this.published.sum();
     }
 
-    /** Notifications dropped because the dispatch queue was full. */
+    /** {@return how many notifications were dropped because the dispatch queue was full} */
     public long dropped() {
         return this.dropped.sum();
     }
 
-    /** Exceptions thrown by application event listeners while handling a notification. */
+    /** {@return how many exceptions application event listeners threw while handling a notification} */
     public long listenerErrors() {
         return this.listenerErrors.sum();
     }
 
-    /** Notifications handed to subscriber callbacks, counted once per subscriber. */
+    /** {@return how many notifications were handed to subscriber callbacks, counted once per subscriber} */
     public long subscriberDelivered() {
         return this.subscriberDelivered.sum();
     }
 
-    /** Notifications dropped because a subscriber's queue was full, counted once per subscriber. */
+    /**
+     * {@return how many notifications were dropped because a subscriber's queue was full, counted once per
+     * subscriber}
+     */
     public long subscriberDropped() {
         return this.subscriberDropped.sum();
     }
 
-    /** Exceptions thrown by subscriber callbacks. */
+    /** {@return how many exceptions subscriber callbacks threw} */
     public long subscriberErrors() {
         return this.subscriberErrors.sum();
     }
 
-    /** Notifications still queued, for listeners or subscribers, when a shutdown ran out of time. */
+    /**
+     * {@return how many notifications were still queued, for listeners or subscribers, when a shutdown ran out of
+     * time}
+     */
     public long undelivered() {
         return this.undelivered.sum();
     }
 
-    /** Whether the listener connection is up and LISTENing. */
+    /** {@return whether the listener connection is up and LISTENing} */
     public boolean connected() {
         return this.connectedSince != null;
     }
 
-    /** When the listener connection last came up, or {@code null} while it is down. */
+    /** {@return when the listener connection last came up, or {@code null} while it is down} */
     public Instant connectedSince() {
         return this.connectedSince;
     }
 
     /**
-     * The state of the delivery check of the listener connection that is up now, or {@link DeliveryCheck#NOT_RUN}
-     * while none is: each connection checks, right after LISTEN, that a notification sent from another connection
-     * reaches it.
+     * {@return the state of the delivery check of the listener connection that is up now, or
+     * {@link DeliveryCheck#NOT_RUN} while none is} Each connection checks, right after LISTEN, that a notification
+     * sent from another connection reaches it.
      */
     public DeliveryCheck deliveryCheck() {
         return this.deliveryCheck;
     }
 
     /**
-     * Whether the listener connection is up and notifications can reach it: connected, and its delivery check has
-     * not failed.
+     * {@return whether the listener connection is up and notifications can reach it: connected, and its delivery
+     * check has not failed}
      */
     public boolean receiving() {
         return connected() && deliveryCheck() != DeliveryCheck.FAILED;
     }
 
     /**
-     * Why the listener connection last failed (could not be made, or was lost), or {@code null} if it never did; its
-     * text carries no password.
+     * {@return why the listener connection last failed (could not be made, or was lost), or {@code null} if it never
+     * did} Its text carries no password.
      */
     public String lastConnectionFailure() {
         return this.lastConnectionFailure;
     }
 
-    /** Times the listener connection came back after it was lost. */
+    /** {@return how many times the listener connection came back after it was lost} */
     public long reconnects() {
         return this.reconnects.sum();
     }
 
-    /** When the last notification was read, or {@code null} if none has been. */
+    /** {@return when the last notification was read, or {@code null} if none has been} */
     public Instant lastNotificationAt() {
         long millis = this.lastNotificationMillis;
         return (millis != 0) ? Instant.ofEpochMilli(millis) : null;
@@ -169,8 +175,8 @@ public final class BroadcasterStatistics implements BroadcasterObserver {
     }
 
     /**
-     * The server's notification queue as last read on the listener connection, or {@code null} before the first
-     * reading.
+     * {@return the server's notification queue as last read on the listener connection, or {@code null} before the
+     * first reading}
      */
     public NotificationQueue notificationQueue() {
         return this.notificationQueue;
@@ -221,27 +227,34 @@ public final class BroadcasterStatistics implements BroadcasterObserver {
         this.subscriberErrors.increment();
     }
 
-    /** With the journal, changes replayed after reconnects, counted in {@link #received()} too. */
+    /**
+     * {@return with the journal, how many changes were replayed after reconnects} They are counted in
+     * {@link #received()} too.
+     */
     public long replayed() {
         return this.replayed.sum();
     }
 
-    /** With the journal, changes the periodic catch-up found that no notification had brought. */
+    /** {@return with the journal, how many changes the periodic catch-up found that no notification had brought} */
     public long caughtUp() {
         return this.caughtUp.sum();
     }
 
-    /** With the journal, how many periodic catch-ups ran. */
+    /** {@return with the journal, how many periodic catch-ups ran} */
     public long catchUps() {
         return this.catchUps.sum();
     }
 
-    /** With the journal, rows deleted because they were older than the retention (by this instance). */
+    /**
+     * {@return with the journal, how many rows this instance deleted because they were older than the retention}
+     */
     public long journalCleaned() {
         return this.journalCleaned.sum();
     }
 
-    /** Where reading the journal stands, or {@code null} when the journal is off or has not been read yet. */
+    /**
+     * {@return where reading the journal stands, or {@code null} when the journal is off or has not been read yet}
+     */
     public Journal journal() {
         return this.journal;
     }

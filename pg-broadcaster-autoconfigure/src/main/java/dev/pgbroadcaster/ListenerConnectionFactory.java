@@ -21,11 +21,14 @@ public interface ListenerConnectionFactory {
 
     /**
      * Opens a new connection.
+     * @return the connection, which the broadcaster closes
+     * @throws SQLException if it cannot be opened
      */
     Connection connect() throws SQLException;
 
     /**
      * Describes where connections go, for log lines and error messages. It must hold no secret.
+     * @return the description; by default the factory's class name
      */
     default String description() {
         return getClass().getSimpleName();

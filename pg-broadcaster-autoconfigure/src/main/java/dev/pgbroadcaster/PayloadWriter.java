@@ -10,6 +10,8 @@ public interface PayloadWriter {
 
     /**
      * Returns {@code payload} as text, usually JSON.
+     * @param payload the object to write
+     * @return its text
      * @throws IOException if it cannot be written
      */
     String write(Object payload) throws IOException;

@@ -64,7 +64,11 @@ public final class PgNotifier {
      * Returns a notifier that writes each notification to the journal table {@code table} (as {@code table} or
      * {@code schema.table}, used as written) with the table's writer ({@code pg_broadcaster_journal_write} for the
      * default table), which rings the journal's doorbell at commit.
+     * @param dataSource where notifications are sent; a transaction bound to it by Spring is joined
+     * @param writer writes objects as payload text
+     * @param table the journal table
      * @param maxPayloadBytes the longest payload it sends, in bytes of UTF-8
+     * @return the notifier
      */
     public static PgNotifier throughJournal(DataSource dataSource, PayloadWriter writer, String table, int maxPayloadBytes) {
         String journalWriter = new JournalTable(TriggerInstaller.TableName.parse(table)).writer();

@@ -14,7 +14,7 @@ public interface Subscription extends AutoCloseable {
     void close();
 
     /**
-     * Returns whether the subscription still receives notifications.
+     * {@return whether the subscription still receives notifications}
      */
     boolean isActive();
 
