@@ -4,10 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.pgbroadcaster.core.BroadcasterSettings;
+import dev.pgbroadcaster.dispatch.LaneThreads;
 import dev.pgbroadcaster.journal.JournalSettings;
 import dev.pgbroadcaster.listening.RecoverySettings;
 import dev.pgbroadcaster.support.InvalidSettingException;
 import dev.pgbroadcaster.trigger.TriggerInstaller.TableName;
+
+import org.springframework.core.env.Environment;
 
 /**
  * Maps {@code pg.broadcaster.*} onto {@link BroadcasterSettings}, which checks them; a value it refuses becomes an
@@ -19,6 +22,24 @@ final class BroadcasterSettingsMapping {
     }
 
     static BroadcasterSettings settings(PgBroadcasterProperties properties) {
+        return settings(properties, LaneThreads.PLATFORM);
+    }
+
+    /**
+     * Returns the kind of threads Spring Boot runs its own executors on: virtual ones with
+     * {@code spring.threads.virtual.enabled=true} on Java 21 and later, as Boot's {@code Threading.VIRTUAL} decides
+     * (read here by the property, the class having moved between Boot 3 and 4).
+     */
+    static LaneThreads threads(Environment environment) {
+        boolean virtual = environment.getProperty("spring.threads.virtual.enabled", Boolean.class, false)
+                && Runtime.version().feature() >= 21;
+        return virtual ? LaneThreads.VIRTUAL : LaneThreads.PLATFORM;
+    }
+
+    /**
+     * Returns the settings, with dispatch and subscribers on {@code threads}.
+     */
+    static BroadcasterSettings settings(PgBroadcasterProperties properties, LaneThreads threads) {
         List<String> channels = new ArrayList<>();
         if (properties.getChannel() != null) {
             channels.add(properties.getChannel());
@@ -31,7 +52,7 @@ final class BroadcasterSettingsMapping {
         try {
             return new BroadcasterSettings(channels,
                     new BroadcasterSettings.Dispatch(dispatch.getThreads(), dispatch.getQueueCapacity(),
-                            dispatch.getOverflowPolicy(), dispatch.getSubscriberQueueCapacity()),
+                            dispatch.getOverflowPolicy(), dispatch.getSubscriberQueueCapacity(), threads),
                     new RecoverySettings(properties.isFailFast(), reconnect.getInitialDelay(), reconnect.getMaxDelay(),
                             reconnect.getMultiplier(), reconnect.getJitter(), reconnect.getMaxAttempts(),
                             liveness.getInterval(), liveness.getTimeout()),

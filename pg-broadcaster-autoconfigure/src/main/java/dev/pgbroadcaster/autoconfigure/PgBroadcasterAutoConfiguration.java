@@ -73,7 +73,8 @@ public class PgBroadcasterAutoConfiguration {
     PgBroadcaster pgBroadcaster(PgBroadcasterProperties properties, ListenerConnectionFactory connectionFactory,
             BroadcasterStatistics statistics, PayloadReader payloadReader, ObjectProvider<TriggerInstallation> triggers,
             ObjectProvider<BroadcasterObserver> observers, ApplicationContext context) {
-        BroadcasterSettings settings = BroadcasterSettingsMapping.settings(properties);
+        BroadcasterSettings settings = BroadcasterSettingsMapping.settings(properties,
+                BroadcasterSettingsMapping.threads(context.getEnvironment()));
         if (!properties.getTriggers().getTables().isEmpty() && !context.containsBean(TRIGGER_INSTALLATION)) {
             throw new InvalidBroadcasterPropertyException("pg.broadcaster.triggers.tables", "needs the application's "
                     + "DataSource (spring-boot-starter-jdbc and spring.datasource.*), which this application does not have");

@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 
 import dev.pgbroadcaster.OverflowPolicy;
+import dev.pgbroadcaster.dispatch.LaneThreads;
 import dev.pgbroadcaster.listening.RecoverySettings;
 import dev.pgbroadcaster.support.Identifiers;
 import dev.pgbroadcaster.support.InvalidSettingException;
@@ -102,10 +103,24 @@ public record BroadcasterSettings(List<String> channels, Dispatch dispatch, Reco
      * @param queueCapacity notifications that may wait for a dispatch thread
      * @param overflowPolicy what to do when a queue is full
      * @param subscriberQueueCapacity notifications that may wait for each subscriber
+     * @param threadKind what kind of threads dispatch and subscribers run on: virtual ones when Spring Boot's are
+     * ({@code spring.threads.virtual.enabled=true} on Java 21 and later); the listener thread is a platform thread
+     * either way
      */
-    public record Dispatch(int threads, int queueCapacity, OverflowPolicy overflowPolicy, int subscriberQueueCapacity) {
+    public record Dispatch(int threads, int queueCapacity, OverflowPolicy overflowPolicy, int subscriberQueueCapacity,
+            LaneThreads threadKind) {
+
+        /**
+         * Settings for platform threads.
+         */
+        public Dispatch(int threads, int queueCapacity, OverflowPolicy overflowPolicy, int subscriberQueueCapacity) {
+            this(threads, queueCapacity, overflowPolicy, subscriberQueueCapacity, LaneThreads.PLATFORM);
+        }
 
         public Dispatch {
+            if (threadKind == null) {
+                threadKind = LaneThreads.PLATFORM;
+            }
             requireAtLeastOne("pg.broadcaster.dispatch.threads", threads);
             requireAtLeastOne("pg.broadcaster.dispatch.queue-capacity", queueCapacity);
             requireAtLeastOne("pg.broadcaster.dispatch.subscriber-queue-capacity", subscriberQueueCapacity);

@@ -90,7 +90,7 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
         this.statistics = statistics;
         this.observer = new CompositeObserver(statistics);
         this.subscriptions = new Subscriptions(settings.dispatch().subscriberQueueCapacity(),
-                settings.dispatch().overflowPolicy(), this.observer);
+                settings.dispatch().overflowPolicy(), this.observer, settings.dispatch().threadKind());
     }
 
     /**
@@ -198,8 +198,8 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             this.subscriptions.reopen();
             this.observer.setOthers(this.statistics, this.observers.get());
             BroadcasterSettings.Dispatch dispatch = this.settings.dispatch();
-            Dispatcher starting = new Dispatcher(dispatch.threads(), dispatch.queueCapacity(), dispatch.overflowPolicy(),
-                    ApplicationEventDelivery.of(this.applicationContext, this.observer),
+            Dispatcher starting = new Dispatcher(dispatch.threads(), dispatch.threadKind(), dispatch.queueCapacity(),
+                    dispatch.overflowPolicy(), ApplicationEventDelivery.of(this.applicationContext, this.observer),
                     this.subscriptions, this.observer);
             this.dispatcher = starting;
             NotificationListener listening = new NotificationListener(this.connectionFactory, this.settings.channels(),

@@ -64,8 +64,24 @@ public final class Dispatcher {
      */
     public Dispatcher(int threads, int capacity, OverflowPolicy policy, ApplicationEventDelivery events,
             Subscriptions subscriptions, BroadcasterObserver observer) {
+        this(threads, LaneThreads.PLATFORM, capacity, policy, events, subscriptions, observer);
+    }
+
+    /**
+     * Starts the dispatch threads, of the given kind.
+     * @param threads how many threads publish events; one keeps the order of arrival
+     * @param kind platform or virtual threads
+     * @param capacity how many notifications may wait for a dispatch thread
+     * @param policy what to do when that many are waiting
+     * @param events the application's event listeners
+     * @param subscriptions the programmatic subscribers
+     * @param observer hears what happens to each notification
+     */
+    public Dispatcher(int threads, LaneThreads kind, int capacity, OverflowPolicy policy, ApplicationEventDelivery events,
+            Subscriptions subscriptions, BroadcasterObserver observer) {
         this.batch = (threads == 1 && policy == OverflowPolicy.BLOCK) ? MAX_BATCH : 1;
-        this.lane = new Lane("pg-broadcaster-dispatch-", threads, this.batch, capacity, policy, this::droppedByPolicy);
+        this.lane = new Lane("pg-broadcaster-dispatch-", kind, threads, this.batch, capacity, policy,
+                this::droppedByPolicy);
         this.events = events;
         this.subscriptions = subscriptions;
         this.observer = observer;

@@ -3,6 +3,7 @@ package dev.pgbroadcaster.dispatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -12,7 +13,6 @@ import dev.pgbroadcaster.OverflowPolicy;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 /**
  * A {@link BoundedQueue} and the threads that run its items: the dispatch queue with its dispatch threads, and
@@ -44,14 +44,27 @@ final class Lane {
      * @param onDrop called with every item the policy drops
      */
     Lane(String threadNamePrefix, int threads, int batch, int capacity, OverflowPolicy policy, Consumer<Runnable> onDrop) {
+        this(threadNamePrefix, LaneThreads.PLATFORM, threads, batch, capacity, policy, onDrop);
+    }
+
+    /**
+     * @param threadNamePrefix prefix of the threads' names, which end in 1, 2, ...
+     * @param kind platform or virtual threads
+     * @param threads how many threads run the items
+     * @param batch most items a thread takes at a time; more than one only with {@code block}
+     * @param capacity how many items may wait
+     * @param policy what to do with items that do not fit
+     * @param onDrop called with every item the policy drops
+     */
+    Lane(String threadNamePrefix, LaneThreads kind, int threads, int batch, int capacity, OverflowPolicy policy,
+            Consumer<Runnable> onDrop) {
         // A batch taken at once still counts against the capacity until each item starts, so that a thread holding a
         // batch does not let the producer run ahead by as much again.
         this.holdsPlaces = batch > 1;
         this.queue = new BoundedQueue<>(capacity, policy, onDrop, !this.holdsPlaces);
         this.batch = batch;
         this.taken = new AtomicReferenceArray<>(threads);
-        CustomizableThreadFactory threadFactory = new CustomizableThreadFactory(threadNamePrefix);
-        threadFactory.setDaemon(true);
+        ThreadFactory threadFactory = kind.factory(threadNamePrefix);
         for (int i = 0; i < threads; i++) {
             int slot = i;
             Thread thread = threadFactory.newThread(() -> work(slot));

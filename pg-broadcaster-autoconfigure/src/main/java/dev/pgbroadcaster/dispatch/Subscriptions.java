@@ -26,6 +26,8 @@ public final class Subscriptions {
 
     private final int queueCapacity;
 
+    private final LaneThreads threads;
+
     private final OverflowPolicy overflowPolicy;
 
     private final ThrottledWarning dropWarning = new ThrottledWarning(logger, java.time.Duration.ofSeconds(10));
@@ -44,6 +46,18 @@ public final class Subscriptions {
      * @param observer hears what happens to each notification
      */
     public Subscriptions(int queueCapacity, OverflowPolicy overflowPolicy, BroadcasterObserver observer) {
+        this(queueCapacity, overflowPolicy, observer, LaneThreads.PLATFORM);
+    }
+
+    /**
+     * @param queueCapacity how many notifications may wait for each subscriber
+     * @param overflowPolicy what to do when a subscriber's queue is full
+     * @param observer hears what happens to each notification
+     * @param threads what kind of thread each subscriber gets
+     */
+    public Subscriptions(int queueCapacity, OverflowPolicy overflowPolicy, BroadcasterObserver observer,
+            LaneThreads threads) {
+        this.threads = threads;
         this.queueCapacity = queueCapacity;
         this.overflowPolicy = overflowPolicy;
         this.observer = observer;
@@ -131,8 +145,8 @@ public final class Subscriptions {
         Subscriber(int id, Consumer<ChangeNotification> callback) {
             this.id = id;
             this.callback = callback;
-            this.lane = new Lane("pg-broadcaster-subscriber-" + id + "-", 1, 1, Subscriptions.this.queueCapacity,
-                    Subscriptions.this.overflowPolicy, this::dropped);
+            this.lane = new Lane("pg-broadcaster-subscriber-" + id + "-", Subscriptions.this.threads, 1, 1,
+                    Subscriptions.this.queueCapacity, Subscriptions.this.overflowPolicy, this::dropped);
         }
 
         void offer(String channel, ChangeNotification notification) {
