@@ -32,9 +32,13 @@ public final class ApplicationEventDelivery {
 
     private final Multicaster multicaster;
 
-    private ApplicationEventDelivery(ApplicationContext context, Multicaster multicaster) {
+    private final DeliveryObservations observations;
+
+    private ApplicationEventDelivery(ApplicationContext context, Multicaster multicaster,
+            DeliveryObservations observations) {
         this.context = context;
         this.multicaster = multicaster;
+        this.observations = observations;
     }
 
     /**
@@ -42,21 +46,23 @@ public final class ApplicationEventDelivery {
      */
     public static ApplicationEventDelivery of(ApplicationContext context, BroadcasterObserver observer) {
         if (!(context instanceof AbstractApplicationContext application)) {
-            return new ApplicationEventDelivery(context, null);
+            return new ApplicationEventDelivery(context, null, DeliveryObservations.of(context));
         }
-        Multicaster multicaster = new Multicaster(application);
-        multicaster.setErrorHandler((ex) -> {
-            observer.listenerFailed();
-            logger.error("An application event listener threw while handling a pg-broadcaster event; "
-                    + "the other listeners and later events are not affected", ex);
-        });
+        Multicaster multicaster = new Multicaster(application, observer);
         for (ApplicationListener<?> listener : application.getApplicationListeners()) {
             multicaster.addApplicationListener(listener);
         }
         for (String name : application.getBeanNamesForType(ApplicationListener.class, true, false)) {
             multicaster.addApplicationListenerBean(name);
         }
-        return new ApplicationEventDelivery(context, multicaster);
+        return new ApplicationEventDelivery(context, multicaster, DeliveryObservations.of(context));
+    }
+
+    /**
+     * Returns how each delivery is observed.
+     */
+    DeliveryObservations observations() {
+        return this.observations;
     }
 
     /**
@@ -72,14 +78,14 @@ public final class ApplicationEventDelivery {
     /**
      * Publishes a notification, or a connection event, as the payload of an application event.
      * @param recipients hears of each listener before it is called
+     * @return whether every listener returned; one that threw has been logged and counted, and the others called
      */
-    void publish(Object event, Recipients recipients) {
+    boolean publish(Object event, Recipients recipients) {
         if (this.multicaster != null) {
-            this.multicaster.multicast(new NotificationEvent<>(this.context, event), recipients);
+            return this.multicaster.multicast(new NotificationEvent<>(this.context, event), recipients);
         }
-        else {
-            this.context.publishEvent(event);
-        }
+        this.context.publishEvent(event);
+        return true;
     }
 
     /**
@@ -146,20 +152,34 @@ public final class ApplicationEventDelivery {
      */
     private static final class Multicaster extends SimpleApplicationEventMulticaster {
 
-        Multicaster(AbstractApplicationContext application) {
+        private final BroadcasterObserver observer;
+
+        Multicaster(AbstractApplicationContext application, BroadcasterObserver observer) {
             super(application.getBeanFactory());
+            this.observer = observer;
         }
 
         Collection<ApplicationListener<?>> listenersFor(ApplicationEvent event) {
             return getApplicationListeners(event, ResolvableType.forInstance(event));
         }
 
-        // What multicastEvent does without a task executor, telling each listener's turn first.
-        void multicast(ApplicationEvent event, Recipients recipients) {
+        // What multicastEvent does without a task executor and with an error handler that logs, telling each
+        // listener's turn first and whether one threw.
+        boolean multicast(ApplicationEvent event, Recipients recipients) {
+            boolean allReturned = true;
             for (ApplicationListener<?> listener : listenersFor(event)) {
                 recipients.handingTo(listener);
-                invokeListener(listener, event);
+                try {
+                    invokeListener(listener, event);
+                }
+                catch (Throwable ex) {
+                    allReturned = false;
+                    this.observer.listenerFailed();
+                    logger.error("An application event listener threw while handling a pg-broadcaster event; "
+                            + "the other listeners and later events are not affected", ex);
+                }
             }
+            return allReturned;
         }
 
     }

@@ -14,6 +14,7 @@ import dev.pgbroadcaster.support.DurationText;
 import dev.pgbroadcaster.support.Identifiers;
 import dev.pgbroadcaster.support.StackExcerpt;
 import dev.pgbroadcaster.support.ThrottledWarning;
+import io.micrometer.observation.Observation;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -39,6 +40,8 @@ public final class Dispatcher {
     private final int batch;
 
     private final ApplicationEventDelivery events;
+
+    private final DeliveryObservations observations;
 
     private final Subscriptions subscriptions;
 
@@ -83,6 +86,7 @@ public final class Dispatcher {
         this.lane = new Lane("pg-broadcaster-dispatch-", kind, threads, this.batch, capacity, policy,
                 this::droppedByPolicy);
         this.events = events;
+        this.observations = events.observations();
         this.subscriptions = subscriptions;
         this.observer = observer;
         this.rawListened = events.hasListenersFor(new RawNotification("", "", 0));
@@ -277,18 +281,26 @@ public final class Dispatcher {
         public void run() {
             Notification current = this.notification;
             Object decoded = current.decoded();
-            try {
+            Observation observation = Dispatcher.this.observations.start(current);
+            boolean succeeded = false;
+            try (Observation.Scope scope = observation.openScope()) {
+                succeeded = true;
                 if (decoded == null || Dispatcher.this.rawListened) {
-                    Dispatcher.this.events.publish(current.raw(), this);
+                    succeeded = Dispatcher.this.events.publish(current.raw(), this);
                 }
                 if (decoded != null) {
-                    Dispatcher.this.events.publish(decoded, this);
+                    succeeded &= Dispatcher.this.events.publish(decoded, this);
                 }
                 Dispatcher.this.observer.delivered(current.channel(), System.nanoTime() - current.receivedAt());
             }
             catch (RuntimeException ex) {
+                succeeded = false;
+                observation.error(ex);
                 Dispatcher.this.observer.listenerFailed();
                 logger.error("Publishing " + ((decoded != null) ? decoded : current.raw()) + " failed", ex);
+            }
+            finally {
+                DeliveryObservations.stop(observation, succeeded);
             }
             if (decoded instanceof ChangeNotification change) {
                 Dispatcher.this.subscriptions.deliver(current.channel(), change, this);

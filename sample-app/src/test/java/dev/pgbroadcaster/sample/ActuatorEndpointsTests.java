@@ -39,6 +39,10 @@ class ActuatorEndpointsTests {
                 .contains("\"name\":\"pg.broadcaster.notifications.received\"")
                 .doesNotContain("\"value\":0.0"));
             assertThat(get(base + "/metrics/pg.broadcaster.delivery.latency")).contains("\"statistic\":\"COUNT\"");
+            // Each delivery is an observation, which Boot's registry times.
+            assertThat(get(base + "/metrics/pg.broadcaster.delivery?tag=pg.broadcaster.channel:order-events"
+                    + "&tag=pg.broadcaster.payload.type:OrderShipped&tag=pg.broadcaster.outcome:success"))
+                .contains("\"statistic\":\"COUNT\"");
             assertThat(get(base + "/metrics/pg.broadcaster.connected")).contains("\"value\":1.0");
             assertThat(get(base + "/metrics/pg.broadcaster.server.notification-queue-usage"))
                 .contains("\"name\":\"pg.broadcaster.server.notification-queue-usage\"");
