@@ -282,11 +282,10 @@ public final class Dispatcher {
             Notification current = this.notification;
             Object decoded = current.decoded();
             Observation observation = Dispatcher.this.observations.start(current);
-            boolean succeeded = false;
+            boolean succeeded = true;
             try (Observation.Scope scope = observation.openScope()) {
-                succeeded = true;
                 if (decoded == null || Dispatcher.this.rawListened) {
-                    succeeded = Dispatcher.this.events.publish(current.raw(), this);
+                    succeeded &= Dispatcher.this.events.publish(current.raw(), this);
                 }
                 if (decoded != null) {
                     succeeded &= Dispatcher.this.events.publish(decoded, this);
