@@ -3,6 +3,7 @@ package dev.pgbroadcaster.core;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import dev.pgbroadcaster.BroadcasterConnectedEvent;
 import dev.pgbroadcaster.BroadcasterDisconnectedEvent;
@@ -14,6 +15,7 @@ import dev.pgbroadcaster.dispatch.Notification;
 import dev.pgbroadcaster.listening.NotificationListener;
 import dev.pgbroadcaster.payload.InvalidPayloadException;
 import dev.pgbroadcaster.payload.PayloadDecoder;
+import dev.pgbroadcaster.payload.TraceEnvelope;
 import dev.pgbroadcaster.support.ChannelWarnings;
 import dev.pgbroadcaster.support.Excerpts;
 import dev.pgbroadcaster.support.Identifiers;
@@ -21,9 +23,10 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * What the listener thread does with what it reads: counts each notification, decodes its payload (a bad one is
- * counted, logged per channel at most once every ten seconds, and dropped), and hands the notifications of one read
- * to the dispatcher together, with the connection events in order with them. Used by the listener thread alone.
+ * What the listener thread does with what it reads: counts each notification, takes a sender's trace context out of
+ * its payload's envelope, decodes the payload (a bad one is counted, logged per channel at most once every ten
+ * seconds, and dropped), and hands the notifications of one read to the dispatcher together, with the connection
+ * events in order with them. Used by the listener thread alone.
  */
 final class Intake implements NotificationListener.Handler {
 
@@ -54,9 +57,12 @@ final class Intake implements NotificationListener.Handler {
     }
 
     @Override
-    public void handle(String channel, String payload, int processId) {
+    public void handle(String channel, String received, int processId) {
         long receivedAt = System.nanoTime();
         this.observer.received(channel);
+        TraceEnvelope.Opened opened = TraceEnvelope.looksEnveloped(received) ? TraceEnvelope.open(received) : null;
+        String payload = (opened != null) ? opened.payload() : received;
+        Map<String, String> trace = (opened != null) ? opened.fields() : Map.of();
         Object decoded;
         try {
             decoded = this.decoder.decode(channel, payload);
@@ -73,7 +79,7 @@ final class Intake implements NotificationListener.Handler {
             // The room only grows meanwhile, so reading it once per hand-over will do.
             this.handOverLimit = this.dispatcher.handOverLimit();
         }
-        this.read.add(new Notification(raw, decoded, receivedAt));
+        this.read.add(new Notification(raw, decoded, receivedAt, trace));
         if (this.read.size() >= this.handOverLimit) {
             handOver();
         }

@@ -1,5 +1,7 @@
 package dev.pgbroadcaster.dispatch;
 
+import java.util.Map;
+
 import dev.pgbroadcaster.RawNotification;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
@@ -10,7 +12,8 @@ import org.springframework.context.ApplicationContext;
 /**
  * Makes each delivery of a notification to the application a Micrometer {@link Observation} named
  * {@value #NAME}, as Spring's own messaging listener containers do: with Boot's {@link ObservationRegistry} it shows
- * as a timer of that name and, with Micrometer Tracing, as a consumer span in which the event listeners run. Its
+ * as a timer of that name and, with Micrometer Tracing, as a consumer span in which the event listeners run, in the
+ * sender's trace when the payload carried its context. Its
  * low-cardinality keys are the channel, the payload type and the outcome. Without a registry, or with a no-op one,
  * it costs a check per notification.
  */
@@ -54,7 +57,8 @@ final class DeliveryObservations {
         String channel = notification.channel();
         Object decoded = notification.decoded();
         String type = ((decoded != null) ? decoded : notification.raw()).getClass().getSimpleName();
-        return Observation.createNotStarted(NAME, () -> new DeliveryContext(notification.raw()), this.registry)
+        return Observation
+            .createNotStarted(NAME, () -> new DeliveryContext(notification.raw(), notification.trace()), this.registry)
             .contextualName(channel + " receive")
             .lowCardinalityKeyValue(CHANNEL, channel)
             .lowCardinalityKeyValue(PAYLOAD_TYPE, type)
@@ -69,13 +73,14 @@ final class DeliveryObservations {
     }
 
     /**
-     * A receiver's context, so that tracing makes a consumer span. The notification carries no trace context, so
-     * every delivery starts a trace of its own.
+     * A receiver's context, so that tracing makes a consumer span. Its propagation fields are those the sender put
+     * in the payload's envelope ({@code pg.broadcaster.observation.propagate}), so that the span continues the
+     * sender's trace; a plain payload has none, and its delivery starts a trace of its own.
      */
     static final class DeliveryContext extends ReceiverContext<RawNotification> {
 
-        DeliveryContext(RawNotification notification) {
-            super((carrier, key) -> null);
+        DeliveryContext(RawNotification notification, Map<String, String> trace) {
+            super((carrier, key) -> trace.get(key));
             setCarrier(notification);
             setRemoteServiceName("postgresql");
         }
