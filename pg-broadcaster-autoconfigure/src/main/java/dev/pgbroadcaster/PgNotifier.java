@@ -2,13 +2,23 @@ package dev.pgbroadcaster;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
 import dev.pgbroadcaster.journal.JournalTable;
+import dev.pgbroadcaster.payload.TraceEnvelope;
 import dev.pgbroadcaster.support.Excerpts;
 import dev.pgbroadcaster.support.Identifiers;
+import dev.pgbroadcaster.support.ThrottledWarning;
 import dev.pgbroadcaster.trigger.TriggerInstaller;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.transport.SenderContext;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.ResultSetExtractor;
@@ -25,8 +35,18 @@ import org.springframework.jdbc.core.ResultSetExtractor;
  * {@link #throughJournal Through the journal}, each send writes a row to the journal table in the caller's
  * transaction and rings its doorbell at commit; listeners that were away replay the row, and a payload may be as
  * long as the journal allows.
+ * <p>
+ * {@link #propagatingTraces Propagating traces}, each send is a Micrometer observation {@value #SEND_OBSERVATION}
+ * (with Micrometer Tracing a producer span), and the trace context travels ahead of the payload in an envelope that
+ * the receiving broadcaster opens, so that its delivery continues the sender's trace. Listeners and payload readers
+ * see the payload as it was given, and notifications from triggers or {@code psql} are never enveloped.
  */
 public final class PgNotifier {
+
+    /** The name of the observation of a send, when {@link #propagatingTraces propagating traces}. */
+    public static final String SEND_OBSERVATION = "pg.broadcaster.send";
+
+    private static final Log logger = LogFactory.getLog(PgNotifier.class);
 
     /** The longest payload PostgreSQL accepts, in bytes. */
     public static final int MAX_PAYLOAD_BYTES = 7999;
@@ -45,19 +65,26 @@ public final class PgNotifier {
 
     private final int maxPayloadBytes;
 
+    /** Observes each send and carries its trace context, or {@code null}. */
+    private final ObservationRegistry observations;
+
+    private final ThrottledWarning untracedWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
+
     /**
      * @param dataSource where notifications are sent; a transaction bound to it by Spring is joined
      * @param writer writes objects as payload text
      */
     public PgNotifier(DataSource dataSource, PayloadWriter writer) {
-        this(dataSource, writer, null, MAX_PAYLOAD_BYTES);
+        this(new JdbcTemplate(dataSource), writer, null, MAX_PAYLOAD_BYTES, null);
     }
 
-    private PgNotifier(DataSource dataSource, PayloadWriter writer, String journal, int maxPayloadBytes) {
-        this.jdbc = new JdbcTemplate(dataSource);
+    private PgNotifier(JdbcTemplate jdbc, PayloadWriter writer, String journal, int maxPayloadBytes,
+            ObservationRegistry observations) {
+        this.jdbc = jdbc;
         this.writer = writer;
         this.journal = journal;
         this.maxPayloadBytes = maxPayloadBytes;
+        this.observations = observations;
     }
 
     /**
@@ -72,7 +99,20 @@ public final class PgNotifier {
      */
     public static PgNotifier throughJournal(DataSource dataSource, PayloadWriter writer, String table, int maxPayloadBytes) {
         String journalWriter = new JournalTable(TriggerInstaller.TableName.parse(table)).writer();
-        return new PgNotifier(dataSource, writer, "SELECT " + journalWriter + "(?, ?)", maxPayloadBytes);
+        return new PgNotifier(new JdbcTemplate(dataSource), writer, "SELECT " + journalWriter + "(?, ?)",
+                maxPayloadBytes, null);
+    }
+
+    /**
+     * Returns a notifier that sends as this one does, each send observed in {@code registry} as
+     * {@value #SEND_OBSERVATION}, and the trace context that Micrometer Tracing's propagator writes for it
+     * ({@code traceparent}, for one) carried in the payload's envelope. A payload that would be too long with the
+     * envelope is sent without it, and a warning says so.
+     * @param registry the application's observation registry
+     * @return the notifier
+     */
+    public PgNotifier propagatingTraces(ObservationRegistry registry) {
+        return new PgNotifier(this.jdbc, this.writer, this.journal, this.maxPayloadBytes, registry);
     }
 
     /**
@@ -102,6 +142,48 @@ public final class PgNotifier {
             throw new IllegalArgumentException(
                     "Cannot notify channel '" + channel + "': the payload holds a NUL character, which PostgreSQL text cannot");
         }
+        if (TraceEnvelope.looksEnveloped(text)) {
+            throw new IllegalArgumentException("Cannot notify channel '" + channel
+                    + "': the payload starts with the character U+0001, which marks a trace context's envelope");
+        }
+        if (this.observations == null || this.observations.isNoop()) {
+            deliver(channel, text);
+            return;
+        }
+        Map<String, String> trace = new LinkedHashMap<>();
+        Observation observation = Observation.createNotStarted(SEND_OBSERVATION, () -> new SendContext(trace),
+                this.observations)
+            .contextualName(channel + " send")
+            .lowCardinalityKeyValue("pg.broadcaster.channel", channel)
+            .start();
+        try (Observation.Scope scope = observation.openScope()) {
+            deliver(channel, envelope(channel, trace, text, bytes));
+        }
+        catch (RuntimeException ex) {
+            observation.error(ex);
+            throw ex;
+        }
+        finally {
+            observation.stop();
+        }
+    }
+
+    private String envelope(String channel, Map<String, String> trace, String text, int bytes) {
+        String enveloped = TraceEnvelope.wrap(trace, text);
+        if (enveloped != text) {
+            String prefix = enveloped.substring(0, enveloped.length() - text.length());
+            int envelopedBytes = bytes + prefix.getBytes(StandardCharsets.UTF_8).length;
+            if (envelopedBytes > this.maxPayloadBytes) {
+                this.untracedWarning.warn(() -> "Sent a notification on channel " + Identifiers.quote(channel)
+                        + " without its trace context: with it the payload would be " + envelopedBytes
+                        + " bytes in UTF-8, over the limit of " + this.maxPayloadBytes, null);
+                return text;
+            }
+        }
+        return enveloped;
+    }
+
+    private void deliver(String channel, String text) {
         if (this.journal != null) {
             this.jdbc.query(this.journal, IGNORE_RESULT, channel, text);
         }
@@ -132,6 +214,24 @@ public final class PgNotifier {
                     + " cannot be written as JSON: " + Excerpts.firstLine(ex.getMessage()), ex);
         }
         send(channel, text);
+    }
+
+    /**
+     * A sender's context, so that tracing makes a producer span and writes its propagation fields into the map
+     * that becomes the envelope.
+     */
+    private static final class SendContext extends SenderContext<Map<String, String>> {
+
+        SendContext(Map<String, String> trace) {
+            super((carrier, key, value) -> {
+                if (carrier != null) {
+                    carrier.put(key, value);
+                }
+            });
+            setCarrier(trace);
+            setRemoteServiceName("postgresql");
+        }
+
     }
 
 }

@@ -17,6 +17,9 @@ import dev.pgbroadcaster.journal.JournalSettings;
 import dev.pgbroadcaster.listening.Preparation;
 import dev.pgbroadcaster.payload.Jackson2Payloads;
 import dev.pgbroadcaster.payload.Jackson3Payloads;
+import io.micrometer.observation.ObservationRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -51,6 +54,8 @@ import org.springframework.core.env.Environment;
 @EnableConfigurationProperties(PgBroadcasterProperties.class)
 @ImportRuntimeHints(PgBroadcasterRuntimeHints.class)
 public class PgBroadcasterAutoConfiguration {
+
+    private static final Log logger = LogFactory.getLog(PgBroadcasterAutoConfiguration.class);
 
     private static final String TRIGGER_INSTALLATION = "pgBroadcasterTriggerInstallation";
 
@@ -189,13 +194,24 @@ public class PgBroadcasterAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        PgNotifier pgNotifier(DataSource dataSource, PayloadWriter payloadWriter, PgBroadcasterProperties properties) {
+        PgNotifier pgNotifier(DataSource dataSource, PayloadWriter payloadWriter, PgBroadcasterProperties properties,
+                ObjectProvider<ObservationRegistry> observationRegistry) {
             JournalSettings journal = BroadcasterSettingsMapping.journal(properties);
-            if (journal != null) {
-                return PgNotifier.throughJournal(dataSource, payloadWriter, properties.getJournal().getTable(),
-                        journal.maxPayloadBytes());
+            PgNotifier notifier = (journal != null)
+                    ? PgNotifier.throughJournal(dataSource, payloadWriter, properties.getJournal().getTable(),
+                            journal.maxPayloadBytes())
+                    : new PgNotifier(dataSource, payloadWriter);
+            if (!properties.getObservation().isPropagate()) {
+                return notifier;
             }
-            return new PgNotifier(dataSource, payloadWriter);
+            ObservationRegistry registry = observationRegistry.getIfUnique();
+            if (registry == null) {
+                logger.warn("pg.broadcaster.observation.propagate=true, but the application has no single "
+                        + "ObservationRegistry bean (Spring Boot makes one with Actuator), so PgNotifier sends no trace "
+                        + "context");
+                return notifier;
+            }
+            return notifier.propagatingTraces(registry);
         }
 
         @Bean(TRIGGER_INSTALLATION)

@@ -76,6 +76,8 @@ public class PgBroadcasterProperties {
 
     private final Health health = new Health();
 
+    private final Observation observation = new Observation();
+
     /**
      * Payload types of the channels whose payloads are not ChangeNotifications.
      */
@@ -179,6 +181,10 @@ public class PgBroadcasterProperties {
 
     public Health getHealth() {
         return this.health;
+    }
+
+    public Observation getObservation() {
+        return this.observation;
     }
 
     public Triggers getTriggers() {
@@ -339,6 +345,29 @@ public class PgBroadcasterProperties {
 
         public void setQueueUsageThreshold(double queueUsageThreshold) {
             this.queueUsageThreshold = queueUsageThreshold;
+        }
+
+    }
+
+    /**
+     * Micrometer observations and traces across instances.
+     */
+    public static class Observation {
+
+        /**
+         * Whether PgNotifier carries the sender's trace context (Micrometer Tracing's propagation fields, such as
+         * traceparent) in an envelope ahead of each payload it sends, so that each receiving instance's delivery
+         * continues the sender's trace. Needs the application's ObservationRegistry. Every instance of
+         * pg-broadcaster opens the envelope whatever this setting; other listeners on the channel see it.
+         */
+        private boolean propagate = false;
+
+        public boolean isPropagate() {
+            return this.propagate;
+        }
+
+        public void setPropagate(boolean propagate) {
+            this.propagate = propagate;
         }
 
     }
