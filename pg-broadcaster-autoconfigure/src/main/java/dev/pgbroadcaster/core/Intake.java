@@ -58,6 +58,15 @@ final class Intake implements NotificationListener.Handler {
 
     @Override
     public void handle(String channel, String received, int processId) {
+        take(channel, received, processId, null);
+    }
+
+    @Override
+    public void handleJournalRow(String channel, String received, int processId, long id, long horizon) {
+        take(channel, received, processId, new Notification.JournalPosition(horizon, id));
+    }
+
+    private void take(String channel, String received, int processId, Notification.JournalPosition position) {
         long receivedAt = System.nanoTime();
         this.observer.received(channel);
         TraceEnvelope.Opened opened = TraceEnvelope.looksEnveloped(received) ? TraceEnvelope.open(received) : null;
@@ -79,7 +88,7 @@ final class Intake implements NotificationListener.Handler {
             // The room only grows meanwhile, so reading it once per hand-over will do.
             this.handOverLimit = this.dispatcher.handOverLimit();
         }
-        this.read.add(new Notification(raw, decoded, receivedAt, trace));
+        this.read.add(new Notification(raw, decoded, receivedAt, trace, position));
         if (this.read.size() >= this.handOverLimit) {
             handOver();
         }

@@ -39,6 +39,13 @@ public final class Journal {
     }
 
     /**
+     * Returns what reads the changes after a position, for clients that come back.
+     */
+    public JournalBacklog backlog() {
+        return new JournalBacklog(this.table, this.connections);
+    }
+
+    /**
      * Starts deleting rows older than the retention, every cleanup interval, until closed.
      */
     public JournalRetention startRetention(BroadcasterObserver observer) {

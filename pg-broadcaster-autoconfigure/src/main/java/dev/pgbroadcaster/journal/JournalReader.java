@@ -236,7 +236,7 @@ final class JournalReader implements ReplaySource {
             }
         }
         this.handedOver.put(bell.id(), bell.xid());
-        handler.handle(bell.channel(), text, processId);
+        handler.handleJournalRow(bell.channel(), text, processId, bell.id(), this.settled.xmin());
     }
 
     /**
@@ -422,7 +422,7 @@ final class JournalReader implements ReplaySource {
                     page.add(row);
                     pageBytes += row.bytes();
                     if (page.size() >= FETCH_ROWS || pageBytes >= FETCH_BYTES) {
-                        handed += handOver(connection, page, handler);
+                        handed += handOver(connection, page, handler, snapshot);
                         page.clear();
                         pageBytes = 0;
                         if (stopping.getAsBoolean()) {
@@ -434,7 +434,7 @@ final class JournalReader implements ReplaySource {
             finally {
                 channelArray.free();
             }
-            handed += handOver(connection, page, handler);
+            handed += handOver(connection, page, handler, snapshot);
         }
         catch (SQLException | RuntimeException ex) {
             if (snapshot != null && this.lastHandedInRead >= 0) {
@@ -480,7 +480,12 @@ final class JournalReader implements ReplaySource {
         }
     }
 
-    private long handOver(Connection connection, List<Row> page, NotificationListener.Handler handler) throws SQLException {
+    /**
+     * Hands over a page of rows that {@code snapshot}'s read found, in id order: all that commit later, and the rows
+     * of this read after each one, have a transaction id from the snapshot's xmin on or a higher row id.
+     */
+    private long handOver(Connection connection, List<Row> page, NotificationListener.Handler handler, Snapshot snapshot)
+            throws SQLException {
         if (page.isEmpty()) {
             return 0;
         }
@@ -494,7 +499,7 @@ final class JournalReader implements ReplaySource {
                 gone++;
                 continue;
             }
-            handler.handle(row.channel(), text, 0);
+            handler.handleJournalRow(row.channel(), text, 0, row.id(), snapshot.xmin());
             this.lastHandedInRead = row.id();
             handed++;
         }

@@ -41,6 +41,16 @@ public final class NotificationListener {
         void handle(String channel, String payload, int processId);
 
         /**
+         * Hands over a change read from the journal, with where it stands there: its row's id, and a transaction id
+         * below which every transaction had ended and had its rows handed over before this one ({@code horizon}).
+         * Every row handed over after this one has a transaction id from {@code horizon} on or a row id above
+         * {@code id}.
+         */
+        default void handleJournalRow(String channel, String payload, int processId, long id, long horizon) {
+            handle(channel, payload, processId);
+        }
+
+        /**
          * Called once the notifications of one read have all been passed to {@link #handle}.
          */
         default void endOfRead() {
