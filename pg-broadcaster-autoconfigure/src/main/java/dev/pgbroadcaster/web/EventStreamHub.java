@@ -248,6 +248,7 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
             client.end(DisconnectReason.SHUTDOWN);
         }
         long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        int closed = 0;
         for (StreamClient client : ending) {
             Thread writer = client.writer();
             long left = deadline - System.nanoTime();
@@ -260,6 +261,12 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
                     return;
                 }
             }
+            closed += (writer == null || !writer.isAlive()) ? 1 : 0;
+        }
+        if (!ending.isEmpty()) {
+            // A writer still blocked on a client that does not read lets go when its write times out.
+            logger.info("pg-broadcaster closed " + closed + " of " + ending.size() + " event streams on shutdown"
+                    + ((closed < ending.size()) ? "; the others close when their clients read or their writes time out" : ""));
         }
     }
 

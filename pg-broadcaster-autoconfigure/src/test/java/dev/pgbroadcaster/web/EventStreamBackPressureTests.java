@@ -20,7 +20,10 @@ import dev.pgbroadcaster.Inbox;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import dev.pgbroadcaster.web.SseClient.SseEvent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,8 +32,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * Clients that do not keep up, and too many clients: a client that stops reading fills its socket and then its buffer,
  * and loses events (told with a gap event) or its stream, while a client beside it gets every event within a
- * deadline; one client more than the cap gets 503.
+ * deadline; one client more than the cap gets 503; closing the application ends every stream.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class EventStreamBackPressureTests {
 
     /** Near NOTIFY's limit, so that the slow client's socket buffers fill after a few megabytes. */
@@ -139,6 +143,23 @@ class EventStreamBackPressureTests {
                 }
             }
         }
+    }
+
+    @Test
+    void closingTheApplicationEndsEveryStreamBeforeTheBroadcasterStops(CapturedOutput output) throws Exception {
+        ConfigurableApplicationContext context = start();
+        EventStreamHub hub = context.getBean(EventStreamHub.class);
+        try (SseClient first = SseClient.open(EventStreamApplication.events(context, ""));
+                SseClient second = SseClient.open(EventStreamApplication.events(context, ""))) {
+            await().atMost(Inbox.DEADLINE).until(() -> hub.clients() == 2);
+            context.close();
+            assertThat(first.endsWithin(Inbox.DEADLINE)).isTrue();
+            assertThat(second.endsWithin(Inbox.DEADLINE)).isTrue();
+        }
+        assertThat(hub.disconnects(DisconnectReason.SHUTDOWN)).isEqualTo(2);
+        String log = output.getOut();
+        assertThat(log).contains("pg-broadcaster closed 2 of 2 event streams on shutdown", "pg-broadcaster stopped");
+        assertThat(log.indexOf("event streams on shutdown")).isLessThan(log.indexOf("pg-broadcaster stopped"));
     }
 
     private ConfigurableApplicationContext start(String... properties) {
