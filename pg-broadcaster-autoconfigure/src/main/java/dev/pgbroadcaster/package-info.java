@@ -5,7 +5,9 @@
  * its {@link dev.pgbroadcaster.Subscription}s, {@link dev.pgbroadcaster.PgNotifier},
  * {@link dev.pgbroadcaster.BroadcasterStatistics}), the {@link dev.pgbroadcaster.OverflowPolicy} it sets, and the SPI it
  * may implement: {@link dev.pgbroadcaster.ListenerConnectionFactory}, {@link dev.pgbroadcaster.PayloadReader},
- * {@link dev.pgbroadcaster.PayloadWriter} and {@link dev.pgbroadcaster.BroadcasterObserver}.
+ * {@link dev.pgbroadcaster.PayloadWriter}, {@link dev.pgbroadcaster.BroadcasterObserver} and
+ * {@link dev.pgbroadcaster.EventStreamAuthorization}, which decides what each client of the server-sent events
+ * endpoint sees.
  * <p>
  * This is API: it changes only in ways that keep applications compiling. Every other package is implementation,
  * public only where the auto-configuration wires it, and may change in any release.

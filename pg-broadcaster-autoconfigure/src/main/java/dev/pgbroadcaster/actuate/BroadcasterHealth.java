@@ -3,6 +3,7 @@ package dev.pgbroadcaster.actuate;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import dev.pgbroadcaster.BroadcasterStatistics;
 import dev.pgbroadcaster.core.PgBroadcaster;
@@ -22,13 +23,26 @@ public final class BroadcasterHealth {
 
     private final BroadcasterStatistics statistics;
 
+    private final Supplier<Map<String, Object>> moreDetails;
+
     /**
      * @param broadcaster the broadcaster to report on
      * @param statistics its statistics
      */
     public BroadcasterHealth(PgBroadcaster broadcaster, BroadcasterStatistics statistics) {
+        this(broadcaster, statistics, Map::of);
+    }
+
+    /**
+     * @param broadcaster the broadcaster to report on
+     * @param statistics its statistics
+     * @param moreDetails details of the features that are on (the event stream's), added last
+     */
+    public BroadcasterHealth(PgBroadcaster broadcaster, BroadcasterStatistics statistics,
+            Supplier<Map<String, Object>> moreDetails) {
         this.broadcaster = broadcaster;
         this.statistics = statistics;
+        this.moreDetails = moreDetails;
     }
 
     /**
@@ -71,6 +85,7 @@ public final class BroadcasterHealth {
         if (filling != null) {
             details.put("notificationQueue", filling);
         }
+        details.putAll(this.moreDetails.get());
         return new Report(status, details);
     }
 

@@ -1,6 +1,7 @@
 package dev.pgbroadcaster.autoconfigure;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 import dev.pgbroadcaster.core.BroadcasterSettings;
@@ -9,6 +10,7 @@ import dev.pgbroadcaster.journal.JournalSettings;
 import dev.pgbroadcaster.listening.RecoverySettings;
 import dev.pgbroadcaster.support.InvalidSettingException;
 import dev.pgbroadcaster.trigger.TriggerInstaller.TableName;
+import dev.pgbroadcaster.web.EventStreamSettings;
 
 import org.springframework.core.env.Environment;
 
@@ -90,6 +92,26 @@ final class BroadcasterSettingsMapping {
         }
         catch (InvalidSettingException ex) {
             throw new InvalidBroadcasterPropertyException(ex.getProperty(), ex.getProblem());
+        }
+    }
+
+    /**
+     * Returns the event stream's settings, checked against the channels the broadcaster listens on.
+     */
+    static EventStreamSettings web(PgBroadcasterProperties properties, List<String> listened, LaneThreads threads) {
+        PgBroadcasterProperties.Web web = properties.getWeb();
+        if (web.getPath() == null || !web.getPath().startsWith("/")) {
+            throw new InvalidBroadcasterPropertyException("pg.broadcaster.web.path",
+                    "must be a path that starts with '/', but was " + web.getPath());
+        }
+        try {
+            EventStreamSettings.checkChannels(listened, web.getChannels());
+            return new EventStreamSettings(new LinkedHashSet<>(web.getChannels()), web.getBufferSize(),
+                    web.getOverflow(), web.getHeartbeat(), web.getMaxClients(), threads);
+        }
+        catch (InvalidSettingException ex) {
+            throw new InvalidBroadcasterPropertyException(ex.getProperty()
+                    + ((ex.getIndex() >= 0) ? "[" + ex.getIndex() + "]" : ""), ex.getProblem());
         }
     }
 

@@ -12,6 +12,7 @@ import dev.pgbroadcaster.PayloadWriter;
 import dev.pgbroadcaster.PgNotifier;
 import dev.pgbroadcaster.core.BroadcasterSettings;
 import dev.pgbroadcaster.core.PgBroadcaster;
+import dev.pgbroadcaster.dispatch.NotificationSink;
 import dev.pgbroadcaster.journal.Journal;
 import dev.pgbroadcaster.journal.JournalSettings;
 import dev.pgbroadcaster.listening.Preparation;
@@ -77,7 +78,8 @@ public class PgBroadcasterAutoConfiguration {
     @ConditionalOnMissingBean(Broadcaster.class)
     PgBroadcaster pgBroadcaster(PgBroadcasterProperties properties, ListenerConnectionFactory connectionFactory,
             BroadcasterStatistics statistics, PayloadReader payloadReader, ObjectProvider<TriggerInstallation> triggers,
-            ObjectProvider<BroadcasterObserver> observers, ApplicationContext context) {
+            ObjectProvider<BroadcasterObserver> observers, ObjectProvider<NotificationSink> sinks,
+            ApplicationContext context) {
         BroadcasterSettings settings = BroadcasterSettingsMapping.settings(properties,
                 BroadcasterSettingsMapping.threads(context.getEnvironment()));
         if (!properties.getTriggers().getTables().isEmpty() && !context.containsBean(TRIGGER_INSTALLATION)) {
@@ -91,6 +93,8 @@ public class PgBroadcasterAutoConfiguration {
         // initialization too, and can wait for a database that is down at startup.
         // Every observer bean, metrics and the application's own included, found when the broadcaster starts.
         broadcaster.setObservers(() -> observers.orderedStream().toList());
+        // Likewise the sinks (the event stream to browsers), which depend on the broadcaster.
+        broadcaster.setSinks(() -> sinks.orderedStream().toList());
         Preparation preparation = null;
         JournalSettings journalSettings = BroadcasterSettingsMapping.journal(properties);
         if (journalSettings != null) {

@@ -1,10 +1,15 @@
 package dev.pgbroadcaster.autoconfigure;
 
+import java.util.Map;
+import java.util.function.Supplier;
+
 import dev.pgbroadcaster.BroadcasterStatistics;
 import dev.pgbroadcaster.actuate.BroadcasterHealth;
 import dev.pgbroadcaster.actuate.BroadcasterMetrics;
 import dev.pgbroadcaster.core.PgBroadcaster;
+import dev.pgbroadcaster.web.EventStreamHub;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -22,6 +27,14 @@ import org.springframework.context.annotation.Configuration;
 public class PgBroadcasterObservabilityAutoConfiguration {
 
     private static final String HEALTH_INDICATOR = "pgBroadcasterHealthIndicator";
+
+    // The event stream's details, only when its endpoint is on; looked up at each report, its configuration coming later.
+    private static Supplier<Map<String, Object>> webDetails(ObjectProvider<EventStreamHub> eventStream) {
+        return () -> {
+            EventStreamHub hub = eventStream.getIfAvailable();
+            return (hub != null) ? hub.healthDetails() : Map.of();
+        };
+    }
 
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
@@ -48,8 +61,8 @@ public class PgBroadcasterObservabilityAutoConfiguration {
             @Bean
             @ConditionalOnMissingBean(name = HEALTH_INDICATOR)
             PgBroadcasterHealthIndicator pgBroadcasterHealthIndicator(PgBroadcaster broadcaster,
-                    BroadcasterStatistics statistics) {
-                return new PgBroadcasterHealthIndicator(new BroadcasterHealth(broadcaster, statistics));
+                    BroadcasterStatistics statistics, ObjectProvider<EventStreamHub> eventStream) {
+                return new PgBroadcasterHealthIndicator(new BroadcasterHealth(broadcaster, statistics, webDetails(eventStream)));
             }
 
         }
@@ -68,8 +81,8 @@ public class PgBroadcasterObservabilityAutoConfiguration {
             @Bean
             @ConditionalOnMissingBean(name = HEALTH_INDICATOR)
             PgBroadcasterBoot4HealthIndicator pgBroadcasterHealthIndicator(PgBroadcaster broadcaster,
-                    BroadcasterStatistics statistics) {
-                return new PgBroadcasterBoot4HealthIndicator(new BroadcasterHealth(broadcaster, statistics));
+                    BroadcasterStatistics statistics, ObjectProvider<EventStreamHub> eventStream) {
+                return new PgBroadcasterBoot4HealthIndicator(new BroadcasterHealth(broadcaster, statistics, webDetails(eventStream)));
             }
 
         }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.pgbroadcaster.OverflowPolicy;
+import dev.pgbroadcaster.web.EventStreamOverflow;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -86,6 +87,8 @@ public class PgBroadcasterProperties {
     private final Triggers triggers = new Triggers();
 
     private final Journal journal = new Journal();
+
+    private final Web web = new Web();
 
     public boolean isEnabled() {
         return this.enabled;
@@ -193,6 +196,10 @@ public class PgBroadcasterProperties {
 
     public Journal getJournal() {
         return this.journal;
+    }
+
+    public Web getWeb() {
+        return this.web;
     }
 
     public List<PayloadType> getPayloadTypes() {
@@ -536,6 +543,108 @@ public class PgBroadcasterProperties {
 
         public void setMaxPayload(DataSize maxPayload) {
             this.maxPayload = maxPayload;
+        }
+
+    }
+
+    /**
+     * The server-sent events endpoint, for browsers (Spring MVC).
+     */
+    public static class Web {
+
+        /**
+         * Whether to serve notifications as server-sent events at 'path', in a Spring MVC application. Needs
+         * 'channels'.
+         */
+        private boolean enabled = false;
+
+        /**
+         * Path of the server-sent events endpoint.
+         */
+        private String path = "/pg-broadcaster/events";
+
+        /**
+         * Channels streamed to browsers (an allow-list, each one the broadcaster listens on); nothing that is not
+         * listed is streamed.
+         */
+        private List<String> channels = new ArrayList<>();
+
+        /**
+         * Events that may wait for each client; when they are more, 'overflow' decides.
+         */
+        private int bufferSize = 256;
+
+        /**
+         * What happens when a client's buffer is full: 'gap' drops the event and, once there is room, sends a 'gap'
+         * event with the count; 'disconnect' closes that client's stream.
+         */
+        private EventStreamOverflow overflow = EventStreamOverflow.GAP;
+
+        /**
+         * How long a stream may stay idle before a comment line is written to it, which keeps proxies from closing it
+         * and finds clients that have gone.
+         */
+        private Duration heartbeat = Duration.ofSeconds(15);
+
+        /**
+         * Clients that may be connected at once; one more gets HTTP 503.
+         */
+        private int maxClients = 1000;
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getPath() {
+            return this.path;
+        }
+
+        public void setPath(String path) {
+            this.path = path;
+        }
+
+        public List<String> getChannels() {
+            return this.channels;
+        }
+
+        public void setChannels(List<String> channels) {
+            this.channels = channels;
+        }
+
+        public int getBufferSize() {
+            return this.bufferSize;
+        }
+
+        public void setBufferSize(int bufferSize) {
+            this.bufferSize = bufferSize;
+        }
+
+        public EventStreamOverflow getOverflow() {
+            return this.overflow;
+        }
+
+        public void setOverflow(EventStreamOverflow overflow) {
+            this.overflow = overflow;
+        }
+
+        public Duration getHeartbeat() {
+            return this.heartbeat;
+        }
+
+        public void setHeartbeat(Duration heartbeat) {
+            this.heartbeat = heartbeat;
+        }
+
+        public int getMaxClients() {
+            return this.maxClients;
+        }
+
+        public void setMaxClients(int maxClients) {
+            this.maxClients = maxClients;
         }
 
     }

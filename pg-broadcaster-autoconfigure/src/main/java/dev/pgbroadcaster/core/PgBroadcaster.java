@@ -16,6 +16,8 @@ import dev.pgbroadcaster.ListenerConnectionFactory;
 import dev.pgbroadcaster.Subscription;
 import dev.pgbroadcaster.dispatch.ApplicationEventDelivery;
 import dev.pgbroadcaster.dispatch.Dispatcher;
+import dev.pgbroadcaster.dispatch.NotificationSink;
+import dev.pgbroadcaster.dispatch.Sinks;
 import dev.pgbroadcaster.dispatch.Subscriptions;
 import dev.pgbroadcaster.journal.Journal;
 import dev.pgbroadcaster.journal.JournalRetention;
@@ -69,6 +71,8 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
 
     private Supplier<? extends List<? extends BroadcasterObserver>> observers = List::of;
 
+    private Supplier<? extends List<? extends NotificationSink>> sinks = List::of;
+
     private final Object lifecycleMonitor = new Object();
 
     private ApplicationContext applicationContext;
@@ -108,6 +112,14 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
      */
     public void setObservers(Supplier<? extends List<? extends BroadcasterObserver>> observers) {
         this.observers = observers;
+    }
+
+    /**
+     * Sets where to find the sinks that take each delivered notification, and the connection events, after the
+     * listeners and subscribers (a stream to browsers), in their order. Asked when the broadcaster starts.
+     */
+    public void setSinks(Supplier<? extends List<? extends NotificationSink>> sinks) {
+        this.sinks = sinks;
     }
 
     /**
@@ -200,7 +212,7 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
             BroadcasterSettings.Dispatch dispatch = this.settings.dispatch();
             Dispatcher starting = new Dispatcher(dispatch.threads(), dispatch.threadKind(), dispatch.queueCapacity(),
                     dispatch.overflowPolicy(), ApplicationEventDelivery.of(this.applicationContext, this.observer),
-                    this.subscriptions, this.observer);
+                    this.subscriptions, this.observer, Sinks.of(this.sinks.get()));
             this.dispatcher = starting;
             NotificationListener listening = new NotificationListener(this.connectionFactory, this.settings.channels(),
                     new Intake(this.decoder, starting, this.observer, this.statistics, this.settings.channels()),

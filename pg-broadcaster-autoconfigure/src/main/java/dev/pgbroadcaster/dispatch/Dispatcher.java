@@ -20,7 +20,8 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * Takes decoded notifications, and the connection events in order with them, to the application: its event
- * listeners on the dispatch thread(s), then each programmatic subscriber through its own queue. Admission to the
+ * listeners on the dispatch thread(s), then each programmatic subscriber through its own queue, then the sinks (a
+ * stream to browsers), which only enqueue. Admission to the
  * dispatch queue follows the overflow policy; connection events are never dropped. On shutdown it delivers what is
  * queued until a deadline and counts, per channel, what it could not.
  * <p>
@@ -56,6 +57,8 @@ public final class Dispatcher {
 
     private final OverflowPolicy policy;
 
+    private final Sinks sinks;
+
     /**
      * Starts the dispatch threads.
      * @param threads how many threads publish events; one keeps the order of arrival
@@ -82,6 +85,23 @@ public final class Dispatcher {
      */
     public Dispatcher(int threads, LaneThreads kind, int capacity, OverflowPolicy policy, ApplicationEventDelivery events,
             Subscriptions subscriptions, BroadcasterObserver observer) {
+        this(threads, kind, capacity, policy, events, subscriptions, observer, Sinks.NONE);
+    }
+
+    /**
+     * Starts the dispatch threads, of the given kind, handing each delivery to {@code sinks} last.
+     * @param threads how many threads publish events; one keeps the order of arrival
+     * @param kind platform or virtual threads
+     * @param capacity how many notifications may wait for a dispatch thread
+     * @param policy what to do when that many are waiting
+     * @param events the application's event listeners
+     * @param subscriptions the programmatic subscribers
+     * @param observer hears what happens to each notification
+     * @param sinks take each delivered notification and connection event after the listeners and subscribers
+     */
+    public Dispatcher(int threads, LaneThreads kind, int capacity, OverflowPolicy policy, ApplicationEventDelivery events,
+            Subscriptions subscriptions, BroadcasterObserver observer, Sinks sinks) {
+        this.sinks = sinks;
         this.batch = (threads == 1 && policy == OverflowPolicy.BLOCK) ? MAX_BATCH : 1;
         this.lane = new Lane("pg-broadcaster-dispatch-", kind, threads, this.batch, capacity, policy,
                 this::droppedByPolicy);
@@ -249,6 +269,9 @@ public final class Dispatcher {
                 Dispatcher.this.observer.listenerFailed();
                 logger.error("Publishing " + this.event + " failed", ex);
             }
+            if (!Dispatcher.this.sinks.isEmpty()) {
+                Dispatcher.this.sinks.connectionEvent(this.event);
+            }
         }
 
         @Override
@@ -303,6 +326,9 @@ public final class Dispatcher {
             }
             if (decoded instanceof ChangeNotification change) {
                 Dispatcher.this.subscriptions.deliver(current.channel(), change, this);
+            }
+            if (!Dispatcher.this.sinks.isEmpty()) {
+                Dispatcher.this.sinks.delivered(current);
             }
         }
 

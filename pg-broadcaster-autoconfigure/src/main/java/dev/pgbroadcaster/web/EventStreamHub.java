@@ -1,0 +1,321 @@
+package dev.pgbroadcaster.web;
+
+import java.security.Principal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import dev.pgbroadcaster.BroadcasterConnectedEvent;
+import dev.pgbroadcaster.EventStreamAuthorization;
+import dev.pgbroadcaster.dispatch.LaneThreads;
+import dev.pgbroadcaster.dispatch.Notification;
+import dev.pgbroadcaster.dispatch.NotificationSink;
+import dev.pgbroadcaster.support.Identifiers;
+import dev.pgbroadcaster.support.ThrottledWarning;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.core.task.VirtualThreadTaskExecutor;
+
+/**
+ * The clients of the server-sent events endpoint, whatever web framework opened their streams. As a sink of the
+ * dispatcher it takes each delivered notification on a streamed channel and queues it for every client whose filter
+ * and authorization let it through; each client's writer thread does the rest. When the listener reconnected with
+ * notifications possibly missed, every client is told to resync. Stopped before the broadcaster, it ends every stream.
+ */
+public final class EventStreamHub implements NotificationSink, SmartLifecycle {
+
+    private static final Log logger = LogFactory.getLog(EventStreamHub.class);
+
+    /** Platform writer threads mostly wait and write one response; they need little stack. */
+    private static final long PLATFORM_STACK_SIZE = 256 * 1024;
+
+    /** How long stopping waits for the writers to close their streams. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(2);
+
+    private final EventStreamSettings settings;
+
+    private final EventStreamAuthorization authorization;
+
+    private final List<StreamClient> clients = new CopyOnWriteArrayList<>();
+
+    private final AtomicInteger admitted = new AtomicInteger();
+
+    private final AtomicInteger numbers = new AtomicInteger();
+
+    private final ThreadFactory threads;
+
+    private final LongAdder dropped = new LongAdder();
+
+    private final Map<DisconnectReason, LongAdder> disconnects = new EnumMap<>(DisconnectReason.class);
+
+    private final ThrottledWarning authorizationWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
+
+    private final ThrottledWarning dropWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
+
+    private volatile boolean running;
+
+    /**
+     * @param settings the checked settings
+     * @param authorization what each client may see, or {@code null} to let every client see everything streamed
+     */
+    public EventStreamHub(EventStreamSettings settings, EventStreamAuthorization authorization) {
+        this.settings = settings;
+        this.authorization = authorization;
+        this.threads = threadFactory(settings.threads());
+        for (DisconnectReason reason : DisconnectReason.values()) {
+            this.disconnects.put(reason, new LongAdder());
+        }
+    }
+
+    private static ThreadFactory threadFactory(LaneThreads kind) {
+        String prefix = "pg-broadcaster-sse-";
+        if (kind == LaneThreads.VIRTUAL) {
+            ThreadFactory virtual = new VirtualThreadTaskExecutor(prefix).getVirtualThreadFactory();
+            return virtual::newThread;
+        }
+        return (task) -> {
+            Thread thread = new Thread(null, task, prefix, PLATFORM_STACK_SIZE);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /**
+     * Opens a stream for a request, or says why not, with the HTTP status to answer.
+     * @param principal who made the request, or {@code null}
+     * @param parameters the request's query parameters
+     * @param lastEventId the request's {@code Last-Event-ID} header, or {@code null}: a browser that reconnects
+     * sends it, and is told to resync
+     * @param output where the client's events go; written by the client's own thread from now on
+     */
+    public Admission open(Principal principal, Map<String, List<String>> parameters, String lastEventId, StreamOutput output) {
+        List<String> channels = parameters.getOrDefault("channel", List.of());
+        for (String channel : channels) {
+            if (!this.settings.channels().contains(channel)) {
+                return Admission.refused(400, "Channel " + Identifiers.quote(channel) + " is not streamed: "
+                        + "pg.broadcaster.web.channels lists " + this.settings.channels() + ".");
+            }
+        }
+        if (!mayConnect(principal, parameters)) {
+            return Admission.refused(403, "This event stream is not open to you.");
+        }
+        if (!this.running) {
+            return Admission.refused(503, "The application is not streaming events (it is starting or stopping).");
+        }
+        if (this.admitted.incrementAndGet() > this.settings.maxClients()) {
+            this.admitted.decrementAndGet();
+            return Admission.refused(503, "This event stream has as many clients as it takes ("
+                    + "pg.broadcaster.web.max-clients=" + this.settings.maxClients() + "); try again later.");
+        }
+        int number = this.numbers.incrementAndGet();
+        StreamClient client = new StreamClient(number, principal, ClientFilter.of(channels,
+                parameters.getOrDefault("table", List.of()), parameters.getOrDefault("action", List.of())),
+                this.settings, output, this);
+        if (lastEventId != null) {
+            client.resyncFirst();
+        }
+        this.clients.add(client);
+        Thread writer = this.threads.newThread(client);
+        writer.setName("pg-broadcaster-sse-" + number);
+        client.startWriter(writer);
+        return Admission.opened(client);
+    }
+
+    private boolean mayConnect(Principal principal, Map<String, List<String>> parameters) {
+        if (this.authorization == null) {
+            return true;
+        }
+        try {
+            return this.authorization.mayConnect(principal, parameters);
+        }
+        catch (RuntimeException ex) {
+            this.authorizationWarning.warn(() -> "EventStreamAuthorization.mayConnect threw; the client is refused: " + ex, ex);
+            return false;
+        }
+    }
+
+    @Override
+    public void delivered(Notification notification) {
+        if (!this.settings.channels().contains(notification.channel())) {
+            return;
+        }
+        for (StreamClient client : this.clients) {
+            if (client.filter().matches(notification) && maySee(client, notification)) {
+                client.offer(notification);
+            }
+        }
+    }
+
+    private boolean maySee(StreamClient client, Notification notification) {
+        if (this.authorization == null) {
+            return true;
+        }
+        try {
+            return this.authorization.maySee(client.principal(), notification.raw(), notification.decoded());
+        }
+        catch (RuntimeException ex) {
+            this.authorizationWarning.warn(() -> "EventStreamAuthorization.maySee threw; the notification is not sent "
+                    + "to " + client + ": " + ex, ex);
+            return false;
+        }
+    }
+
+    @Override
+    public void connectionEvent(Object event) {
+        if (event instanceof BroadcasterConnectedEvent connected && !connected.complete()) {
+            for (StreamClient client : this.clients) {
+                client.offerListenerReconnected();
+            }
+        }
+    }
+
+    void droppedFor(StreamClient client) {
+        this.dropped.increment();
+        this.dropWarning.warn(() -> "An event stream client does not keep up: its buffer (pg.broadcaster.web.buffer-size="
+                + this.settings.bufferSize() + ") is full, so "
+                + ((this.settings.overflow() == EventStreamOverflow.GAP)
+                        ? "events are dropped for it and a gap event tells it how many"
+                        : "its stream is closed")
+                + " (pg.broadcaster.web.overflow=" + this.settings.overflow().name().toLowerCase(java.util.Locale.ROOT)
+                + ")", null);
+    }
+
+    void ended(StreamClient client, DisconnectReason reason) {
+        if (this.clients.remove(client)) {
+            this.admitted.decrementAndGet();
+            this.disconnects.get(reason).increment();
+        }
+    }
+
+    /**
+     * Returns how many clients are connected.
+     */
+    public int clients() {
+        return this.clients.size();
+    }
+
+    /**
+     * Returns how many events were dropped, for all clients, because a client's buffer was full.
+     */
+    public long dropped() {
+        return this.dropped.sum();
+    }
+
+    /**
+     * Returns how many streams ended for {@code reason}.
+     */
+    public long disconnects(DisconnectReason reason) {
+        return this.disconnects.get(reason).sum();
+    }
+
+    /**
+     * Returns the details health shows: {@code webClients}, {@code webDropped} and {@code webDisconnects} by reason.
+     */
+    public Map<String, Object> healthDetails() {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("webClients", clients());
+        details.put("webDropped", dropped());
+        Map<String, Long> byReason = new LinkedHashMap<>();
+        for (DisconnectReason reason : DisconnectReason.values()) {
+            byReason.put(reason.tag(), disconnects(reason));
+        }
+        details.put("webDisconnects", byReason);
+        return details;
+    }
+
+    @Override
+    public void start() {
+        this.running = true;
+    }
+
+    /**
+     * Ends every stream, waiting a little for the writers to close them.
+     */
+    @Override
+    public void stop() {
+        this.running = false;
+        List<StreamClient> ending = new ArrayList<>(this.clients);
+        for (StreamClient client : ending) {
+            client.end(DisconnectReason.SHUTDOWN);
+        }
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        int closed = 0;
+        for (StreamClient client : ending) {
+            Thread writer = client.writer();
+            long left = deadline - System.nanoTime();
+            if (writer != null && left > 0) {
+                try {
+                    writer.join(Math.max(1, left / 1_000_000));
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            closed += (writer == null || !writer.isAlive()) ? 1 : 0;
+        }
+        if (!ending.isEmpty()) {
+            // A writer still blocked on a client that does not read lets go when its write times out.
+            logger.info("pg-broadcaster closed " + closed + " of " + ending.size() + " event streams on shutdown"
+                    + ((closed < ending.size()) ? "; the others close when their clients read or their writes time out" : ""));
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return this.running;
+    }
+
+    /**
+     * Returns the phase of the broadcaster, which the hub depends on and so stops before.
+     */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+
+    /**
+     * Whether a request got a stream: when it did not, the status to answer and a short text that says why.
+     *
+     * @param status the HTTP status: 200 for an open stream, else 400, 403 or 503
+     * @param message why it got none, or {@code null}
+     * @param client the client, or {@code null}
+     */
+    public record Admission(int status, String message, Object client) {
+
+        static Admission opened(StreamClient client) {
+            return new Admission(200, null, client);
+        }
+
+        static Admission refused(int status, String message) {
+            return new Admission(status, message, null);
+        }
+
+        /**
+         * Returns whether the stream is open.
+         */
+        public boolean isOpen() {
+            return this.client != null;
+        }
+
+        /**
+         * Ends the stream because the framework saw the client go; does nothing when it had none.
+         */
+        public void clientGone() {
+            if (this.client instanceof StreamClient open) {
+                open.end(DisconnectReason.GONE);
+            }
+        }
+
+    }
+
+}

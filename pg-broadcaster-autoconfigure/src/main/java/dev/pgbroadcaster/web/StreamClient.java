@@ -1,0 +1,236 @@
+package dev.pgbroadcaster.web;
+
+import java.io.IOException;
+import java.security.Principal;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+
+import dev.pgbroadcaster.dispatch.Notification;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * One client of the hub: its filter and principal, its bounded buffer, which the dispatch thread only offers to, and
+ * its writer thread, which takes from the buffer and writes to the client, and writes a heartbeat when nothing came
+ * for the interval. A client that does not keep up loses events (counted and told with a {@code gap} event once
+ * there is room again) or its stream, as the policy says; it never holds up the dispatch thread or another client.
+ */
+final class StreamClient implements Runnable {
+
+    private static final Log logger = LogFactory.getLog(StreamClient.class);
+
+    /** A marker in the buffer: tell the client to reload, the listener having reconnected. */
+    private static final Object LISTENER_RECONNECTED = new Object();
+
+    private final int number;
+
+    private final Principal principal;
+
+    private final ClientFilter filter;
+
+    private final ArrayBlockingQueue<Object> buffer;
+
+    private final EventStreamOverflow overflow;
+
+    private final long heartbeatNanos;
+
+    private final StreamOutput output;
+
+    private final EventStreamHub hub;
+
+    // Guards what was dropped and not yet told, so that the gap (or resync) event takes the place of what was lost:
+    // after everything queued before it, before everything queued after it.
+    private final ReentrantLock pendingLock = new ReentrantLock();
+
+    private long pendingDropped;
+
+    private boolean pendingResync;
+
+    private final AtomicReference<DisconnectReason> ended = new AtomicReference<>();
+
+    private volatile Thread writer;
+
+    StreamClient(int number, Principal principal, ClientFilter filter, EventStreamSettings settings, StreamOutput output,
+            EventStreamHub hub) {
+        this.number = number;
+        this.principal = principal;
+        this.filter = filter;
+        this.buffer = new ArrayBlockingQueue<>(settings.bufferSize());
+        this.overflow = settings.overflow();
+        this.heartbeatNanos = settings.heartbeat().toNanos();
+        this.output = output;
+        this.hub = hub;
+    }
+
+    Principal principal() {
+        return this.principal;
+    }
+
+    ClientFilter filter() {
+        return this.filter;
+    }
+
+    void startWriter(Thread thread) {
+        this.writer = thread;
+        thread.start();
+    }
+
+    Thread writer() {
+        return this.writer;
+    }
+
+    /**
+     * Queues the resync event a client that came back with {@code Last-Event-ID} gets first.
+     */
+    void resyncFirst() {
+        this.buffer.offer(SseText.RESYNC_RECONNECTED);
+    }
+
+    /**
+     * Queues a notification, or drops it as the policy says; never waits.
+     */
+    void offer(Notification notification) {
+        offerItem(notification);
+    }
+
+    /**
+     * Queues the resync event that tells the client to reload; when the buffer is full it goes out as soon as there
+     * is room.
+     */
+    void offerListenerReconnected() {
+        offerItem(LISTENER_RECONNECTED);
+    }
+
+    private void offerItem(Object item) {
+        boolean full;
+        this.pendingLock.lock();
+        try {
+            if (this.ended.get() != null) {
+                return;
+            }
+            full = !queuePending() || !this.buffer.offer(item);
+            if (full && this.overflow == EventStreamOverflow.GAP) {
+                if (item == LISTENER_RECONNECTED) {
+                    this.pendingResync = true;
+                }
+                else {
+                    this.pendingDropped++;
+                }
+            }
+        }
+        finally {
+            this.pendingLock.unlock();
+        }
+        if (full && item != LISTENER_RECONNECTED) {
+            this.hub.droppedFor(this);
+        }
+        if (full && this.overflow == EventStreamOverflow.DISCONNECT) {
+            end(DisconnectReason.SLOW);
+        }
+    }
+
+    // Under pendingLock: queues what was dropped and not told yet; false when there is no room for it.
+    private boolean queuePending() {
+        if (this.pendingResync) {
+            if (!this.buffer.offer(SseText.RESYNC_LISTENER_RECONNECTED)) {
+                return false;
+            }
+            this.pendingResync = false;
+        }
+        if (this.pendingDropped > 0) {
+            if (!this.buffer.offer(SseText.gap(this.pendingDropped))) {
+                return false;
+            }
+            this.pendingDropped = 0;
+        }
+        return true;
+    }
+
+    // Called by the writer once its buffer is empty: room has come back, so what was dropped is told now.
+    private boolean queuePendingIntoEmptyBuffer() {
+        this.pendingLock.lock();
+        try {
+            boolean any = this.pendingResync || this.pendingDropped > 0;
+            queuePending();
+            return any;
+        }
+        finally {
+            this.pendingLock.unlock();
+        }
+    }
+
+    /**
+     * Ends the stream, once, for {@code reason}; does not wait for the writer, which closes the output when its
+     * current write returns.
+     */
+    void end(DisconnectReason reason) {
+        if (this.ended.compareAndSet(null, reason)) {
+            this.hub.ended(this, reason);
+            Thread thread = this.writer;
+            if (thread != null && thread != Thread.currentThread()) {
+                thread.interrupt();
+            }
+        }
+    }
+
+    boolean hasEnded() {
+        return this.ended.get() != null;
+    }
+
+    @Override
+    public void run() {
+        try {
+            this.output.write(SseText.OPENED);
+            while (this.ended.get() == null) {
+                Object item = this.buffer.poll(this.heartbeatNanos, TimeUnit.NANOSECONDS);
+                if (this.ended.get() != null) {
+                    break;
+                }
+                if (item == null) {
+                    if (!queuePendingIntoEmptyBuffer()) {
+                        this.output.write(SseText.HEARTBEAT);
+                    }
+                    continue;
+                }
+                this.output.write(text(item));
+                if (this.buffer.isEmpty()) {
+                    queuePendingIntoEmptyBuffer();
+                }
+            }
+        }
+        catch (InterruptedException ex) {
+            // Ended by the hub: the stream is closed below.
+        }
+        catch (IOException | RuntimeException ex) {
+            if (logger.isDebugEnabled()) {
+                logger.debug("Event stream client " + this.number + " has gone: " + ex);
+            }
+        }
+        finally {
+            // A no-op when the hub ended it; otherwise a write failed: the client has gone.
+            end(DisconnectReason.GONE);
+            // Cleared, so that closing the response is not cut short by an interrupt meant for the loop.
+            Thread.interrupted();
+            this.output.close();
+        }
+    }
+
+    private static String text(Object item) {
+        if (item instanceof Notification notification) {
+            // No id until the journal can resume from one: the place for it is here.
+            return SseText.event(notification.channel(), null, notification.raw().payload());
+        }
+        if (item == LISTENER_RECONNECTED) {
+            return SseText.RESYNC_LISTENER_RECONNECTED;
+        }
+        return (String) item;
+    }
+
+    @Override
+    public String toString() {
+        return "event stream client " + this.number;
+    }
+
+}
