@@ -34,7 +34,8 @@ public class PgBroadcasterWebMvcAutoConfiguration {
     EventStreamHub pgBroadcasterEventStreamHub(PgBroadcasterProperties properties, PgBroadcaster broadcaster,
             ObjectProvider<EventStreamAuthorization> authorization, Environment environment) {
         return new EventStreamHub(BroadcasterSettingsMapping.web(properties, broadcaster.channels(),
-                BroadcasterSettingsMapping.threads(environment)), authorization.getIfUnique());
+                BroadcasterSettingsMapping.threads(environment)), authorization.getIfUnique(),
+                BroadcasterSettingsMapping.eventStreamJournal(broadcaster));
     }
 
     @Bean

@@ -2,12 +2,16 @@ package dev.pgbroadcaster.web;
 
 import java.io.IOException;
 import java.security.Principal;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.pgbroadcaster.dispatch.Notification;
+import dev.pgbroadcaster.dispatch.Notification.JournalPosition;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -52,6 +56,9 @@ final class StreamClient implements Runnable {
 
     private volatile Thread writer;
 
+    /** The position the client came back with, whose backlog the writer sends first, or {@code null}. */
+    private JournalPosition resumeFrom;
+
     StreamClient(int number, Principal principal, ClientFilter filter, EventStreamSettings settings, StreamOutput output,
             EventStreamHub hub) {
         this.number = number;
@@ -86,6 +93,30 @@ final class StreamClient implements Runnable {
      */
     void resyncFirst() {
         this.buffer.offer(SseText.RESYNC_RECONNECTED);
+    }
+
+    /**
+     * Has the writer send, before anything queued, what the journal holds after {@code position}, where the client
+     * came back from. Called before the writer starts.
+     */
+    void resumeFrom(JournalPosition position) {
+        this.resumeFrom = position;
+    }
+
+    /**
+     * Queues a notice (the listener's connection lost or back) if there is room; when there is not, the gap or
+     * resync that follows tells the client more.
+     */
+    void offerNotice(String notice) {
+        this.pendingLock.lock();
+        try {
+            if (this.ended.get() == null && queuePending()) {
+                this.buffer.offer(notice);
+            }
+        }
+        finally {
+            this.pendingLock.unlock();
+        }
     }
 
     /**
@@ -182,11 +213,25 @@ final class StreamClient implements Runnable {
     @Override
     public void run() {
         try {
-            this.output.write(SseText.OPENED);
+            Set<Long> resumed = Set.of();
+            if (this.resumeFrom == null) {
+                this.output.write(SseText.OPENED + startingId());
+            }
+            else {
+                this.output.write(SseText.OPENED);
+                if (this.ended.get() == null) {
+                    resumed = resume();
+                }
+            }
             while (this.ended.get() == null) {
                 Object item = this.buffer.poll(this.heartbeatNanos, TimeUnit.NANOSECONDS);
                 if (this.ended.get() != null) {
                     break;
+                }
+                if (!resumed.isEmpty() && item instanceof Notification notification && notification.position() != null
+                        && resumed.contains(notification.position().id())) {
+                    // Queued live while its row was read for the backlog, and sent from there.
+                    continue;
                 }
                 if (item == null) {
                     if (!queuePendingIntoEmptyBuffer()) {
@@ -217,10 +262,50 @@ final class StreamClient implements Runnable {
         }
     }
 
+    // Gives the stream an id before any event, so that a browser that reconnects sends one back.
+    private String startingId() {
+        String id = this.hub.startingId();
+        return (id != null) ? SseText.id(id) : "";
+    }
+
+    /**
+     * Sends what the journal holds after the position the client came back with, as the filter and the
+     * authorization let through, and returns the ids of the rows read, whose live copies are not sent again. When
+     * the journal cannot give all of it, tells the client to resync instead.
+     */
+    private Set<Long> resume() throws IOException {
+        List<Notification> backlog;
+        try {
+            backlog = this.hub.changesAfter(this, this.resumeFrom);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return Set.of();
+        }
+        catch (Exception ex) {
+            this.hub.journalUnreadable(this, ex);
+            this.output.write(SseText.RESYNC_JOURNAL_UNREADABLE + startingId());
+            return Set.of();
+        }
+        if (backlog == null) {
+            this.output.write(SseText.RESYNC_NOT_IN_JOURNAL + startingId());
+            return Set.of();
+        }
+        Set<Long> ids = new HashSet<>(backlog.size() * 2);
+        for (Notification notification : backlog) {
+            ids.add(notification.position().id());
+            if (this.filter.matches(notification) && this.hub.maySee(this, notification)) {
+                this.output.write(text(notification));
+            }
+        }
+        return ids;
+    }
+
     private static String text(Object item) {
         if (item instanceof Notification notification) {
-            // No id until the journal can resume from one: the place for it is here.
-            return SseText.event(notification.channel(), null, notification.raw().payload());
+            JournalPosition position = notification.position();
+            return SseText.event(notification.channel(), (position != null) ? position.toString() : null,
+                    notification.raw().payload());
         }
         if (item == LISTENER_RECONNECTED) {
             return SseText.RESYNC_LISTENER_RECONNECTED;
