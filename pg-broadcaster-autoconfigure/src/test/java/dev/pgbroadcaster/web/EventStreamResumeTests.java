@@ -2,11 +2,11 @@ package dev.pgbroadcaster.web;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 
 import dev.pgbroadcaster.Inbox;
+import dev.pgbroadcaster.ListenerSessions;
 import dev.pgbroadcaster.PgNotifier;
 import dev.pgbroadcaster.testsupport.TestDatabase;
 import dev.pgbroadcaster.web.SseClient.SseEvent;
@@ -110,7 +110,7 @@ class EventStreamResumeTests {
     }
 
     @Test
-    void whatCommitsWhileTheListenerIsAwayComesAfterReconnectingAndThenLive() throws SQLException {
+    void whatCommitsWhileTheListenerIsAwayComesAfterReconnectingAndThenLive() {
         try (SseClient client = open(null)) {
             notifier.send(CHANNEL, "d1");
             assertThat(client.next()).isEqualTo(event("d1"));
@@ -163,27 +163,8 @@ class EventStreamResumeTests {
         }
     }
 
-    private static void terminateListener() throws SQLException {
-        try (Connection connection = TestDatabase.get().connect()) {
-            // Right after connecting, the listener's delivery check has a second session for a moment.
-            await().atMost(Inbox.DEADLINE).until(() -> sessions(connection) == 1);
-            try (PreparedStatement terminate = connection.prepareStatement(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?")) {
-                terminate.setString(1, APPLICATION_NAME);
-                terminate.executeQuery().close();
-            }
-        }
-    }
-
-    private static int sessions(Connection connection) throws SQLException {
-        try (PreparedStatement count = connection
-            .prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE application_name = ?")) {
-            count.setString(1, APPLICATION_NAME);
-            try (ResultSet result = count.executeQuery()) {
-                result.next();
-                return result.getInt(1);
-            }
-        }
+    private static void terminateListener() {
+        assertThat(ListenerSessions.terminate(APPLICATION_NAME)).isTrue();
     }
 
 }
