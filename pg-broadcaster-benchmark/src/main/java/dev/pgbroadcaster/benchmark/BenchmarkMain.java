@@ -83,6 +83,8 @@ public final class BenchmarkMain {
 
     private final AtomicInteger channels = new AtomicInteger();
 
+    private SseWorkload sse;
+
     private BenchmarkMain(boolean quick, Database database) {
         this.quick = quick;
         this.database = database;
@@ -143,6 +145,11 @@ public final class BenchmarkMain {
                 put(burstRow(BURST_LIVE_HEAP), contender, reason);
                 put(burstRow(BURST_DELIVERED), contender, reason);
             }
+        }
+        // The event stream is the starter's; its own servers, clients and contender are in SseWorkload.
+        if (selected("bench.workloads", "sse") && selected("bench.contenders", STARTER)) {
+            this.sse = new SseWorkload(this.database, this.quick);
+            this.sse.run();
         }
         for (Contender contender : selected("bench.workloads", "replay") ? this.contenders : List.<Contender>of()) {
             if (contender.replays()) {
@@ -415,17 +422,22 @@ public final class BenchmarkMain {
 
     String markdown() throws Exception {
         StringBuilder out = new StringBuilder();
-        out.append("| workload | ");
-        this.contenders.forEach((contender) -> out.append(contender.name()).append(" | "));
-        out.append("\n|---|");
-        this.contenders.forEach((contender) -> out.append("---|"));
-        out.append('\n');
-        this.table.forEach((row, cells) -> {
-            out.append("| ").append(row).append(" | ");
-            this.contenders.forEach((contender) -> out.append(cells.getOrDefault(contender.name(), "")).append(" | "));
+        if (!this.table.isEmpty()) {
+            out.append("| workload | ");
+            this.contenders.forEach((contender) -> out.append(contender.name()).append(" | "));
+            out.append("\n|---|");
+            this.contenders.forEach((contender) -> out.append("---|"));
             out.append('\n');
-        });
-        out.append('\n').append(targets()).append('\n');
+            this.table.forEach((row, cells) -> {
+                out.append("| ").append(row).append(" | ");
+                this.contenders.forEach((contender) -> out.append(cells.getOrDefault(contender.name(), "")).append(" | "));
+                out.append('\n');
+            });
+            out.append('\n').append(targets()).append('\n');
+        }
+        if (this.sse != null) {
+            out.append(this.sse.markdown()).append('\n');
+        }
         out.append(String.format(Locale.ROOT, "Run on %s: %d cores, %s, Java %s (%s), PostgreSQL %s (%s), %s%s.%n",
                 LocalDate.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " "
                         + System.getProperty("os.version"),
