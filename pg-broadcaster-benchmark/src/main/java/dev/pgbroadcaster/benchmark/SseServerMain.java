@@ -39,7 +39,7 @@ import org.springframework.context.support.GenericApplicationContext;
  * ({@code pg.broadcaster.web.*}), or the minimal loop, one thread that reads notifications and writes them to every
  * open socket. Both also hand each notification to one listener in the process, which times it from its send. It
  * answers the benchmark on standard input and output, one line each way: {@code stats} (heap after a full
- * collection, threads, resident memory, event stream writer threads), {@code threads} (all, writers), {@code reset} and {@code listener} (the listener's
+ * collection, threads, resident memory, event stream writer threads), {@code threads} (all, writers), {@code cpu} (its CPU time), {@code reset} and {@code listener} (the listener's
  * latencies since the reset); every answer starts with {@code BENCH}.
  *
  * <p>Arguments: {@code starter|minimal}, the JDBC URL, user, password ({@code -} for none), channel, the most clients.
@@ -79,6 +79,7 @@ public final class SseServerMain {
             switch (command) {
                 case "stats" -> answer(stats());
                 case "threads" -> answer("threads " + ManagementFactory.getThreadMXBean().getThreadCount() + " " + writers());
+                case "cpu" -> answer("cpu " + cpuNanos());
                 case "reset" -> {
                     listener = new LatencyHistogram();
                     answer("reset");
@@ -117,6 +118,12 @@ public final class SseServerMain {
         }
         return "stats " + heap + " " + ManagementFactory.getThreadMXBean().getThreadCount() + " " + rssKb + " "
                 + writers();
+    }
+
+    /** CPU time this process has used, in nanoseconds. */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
     }
 
     /** Live threads named as the event stream names its writers (pg-broadcaster-sse-n). */

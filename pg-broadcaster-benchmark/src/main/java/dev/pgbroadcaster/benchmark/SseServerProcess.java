@@ -29,12 +29,17 @@ final class SseServerProcess implements AutoCloseable {
     private final int port;
 
     SseServerProcess(String mode, Database database, String channel, int maxClients) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        this.process = new ProcessBuilder(java, "-Xms512m", "-Xmx512m", "-XX:+UseG1GC", "-cp",
-                System.getProperty("java.class.path"), SseServerMain.class.getName(), mode, database.url,
-                orDash(database.username), orDash(database.password), channel, String.valueOf(maxClients))
-            .redirectErrorStream(true)
-            .start();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms512m", "-Xmx512m", "-XX:+UseG1GC"));
+        // More options for the server's JVM, for example -XX:StartFlightRecording to profile it.
+        String options = System.getProperty("bench.sse.jvm.options", "").trim();
+        if (!options.isEmpty()) {
+            command.addAll(List.of(options.split("\\s+")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SseServerMain.class.getName(), mode,
+                database.url, orDash(database.username), orDash(database.password), channel,
+                String.valueOf(maxClients)));
+        this.process = new ProcessBuilder(command).redirectErrorStream(true).start();
         this.commands = new PrintWriter(this.process.getOutputStream(), true, StandardCharsets.UTF_8);
         Thread reader = new Thread(this::read, "sse-server-output");
         reader.setDaemon(true);

@@ -120,7 +120,13 @@ final class SseWorkload {
                     streams.measure(count);
                 }
                 process.ask("reset");
+                long serverCpu = Long.parseLong(process.ask("cpu")[0]);
+                long ownCpu = SseServerMain.cpuNanos();
+                long[] machine = machineTicks();
                 long sendNanos = Workloads.paced(sending, 0, count, RATE);
+                String cpu = String.format(Locale.ROOT, "%.2f / %.2f / %.2f",
+                        (Long.parseLong(process.ask("cpu")[0]) - serverCpu) / (double) sendNanos,
+                        (SseServerMain.cpuNanos() - ownCpu) / (double) sendNanos, busyCores(machine, machineTicks()));
                 boolean all = streams == null || streams.awaitAll(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
                 Thread.sleep(200);
                 String[] listener = process.ask("listener");
@@ -132,11 +138,11 @@ final class SseWorkload {
                     received = received(streams, count);
                     clientNotes(server, clients, streams, count, all);
                 }
-                this.rows.add(String.format(Locale.ROOT, "| %,d | %s | %s | %s | %s | %s | %s | %s | %,.0f/s |", clients,
+                this.rows.add(String.format(Locale.ROOT, "| %,d | %s | %s | %s | %s | %s | %s | %s | %s | %,.0f/s |", clients,
                         server, atClients, received, String.format(Locale.ROOT, "%.2f / %.2f / %.1f",
                                 Double.parseDouble(listener[1]), Double.parseDouble(listener[2]),
                                 Double.parseDouble(listener[3])),
-                        idle, threads, resident, count / (sendNanos / 1e9)));
+                        idle, threads, resident, cpu, count / (sendNanos / 1e9)));
                 if (Long.parseLong(listener[0]) != count) {
                     this.notes.add(String.format(Locale.ROOT, "%s, %,d clients: the server's listener got %s of %,d",
                             server, clients, listener[0], count));
@@ -150,7 +156,7 @@ final class SseWorkload {
             logNotes(server, clients, process.log());
         }
         catch (Exception ex) {
-            this.rows.add(String.format(Locale.ROOT, "| %,d | %s | failed | | | | | | |", clients, server));
+            this.rows.add(String.format(Locale.ROOT, "| %,d | %s | failed | | | | | | | |", clients, server));
             this.notes.add(server + ", " + clients + " clients: failed with " + ex);
             ex.printStackTrace(System.out);
         }
@@ -169,6 +175,24 @@ final class SseWorkload {
             }
         }
         return lowest;
+    }
+
+    /** The machine's busy and total CPU ticks so far, from /proc/stat. */
+    private static long[] machineTicks() throws java.io.IOException {
+        String[] fields = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long total = 0;
+        // user, nice, system, idle, iowait, irq, softirq, steal; guest time is counted in user already.
+        for (int i = 1; i <= 8 && i < fields.length; i++) {
+            total += Long.parseLong(fields[i]);
+        }
+        long idle = Long.parseLong(fields[4]) + Long.parseLong(fields[5]);
+        return new long[] { total - idle, total };
+    }
+
+    private static double busyCores(long[] before, long[] after) {
+        double total = after[1] - before[1];
+        return total == 0 ? Double.NaN
+                : Runtime.getRuntime().availableProcessors() * (after[0] - before[0]) / total;
     }
 
     private static void awaitListener(SseServerProcess process, Contender.Running sending) throws Exception {
@@ -240,7 +264,7 @@ final class SseWorkload {
     }
 
     private static String firstEnd(SseClients streams) {
-        return streams.clients().stream().filter(SseClients.Client::hasEnded).map(SseClients.Client::end)
+        return streams.all().stream().filter(SseClients.Client::hasEnded).map(SseClients.Client::end)
             .findFirst().orElse("no error seen");
     }
 
@@ -261,8 +285,8 @@ final class SseWorkload {
         out.append("| clients | server | at the clients: p50 / p99 / max (ms) | events received: fewest by a client / "
                 + "all clients, of sent | the server's listener, same notifications: p50 / p99 / max (ms) | heap per "
                 + "idle client (KB) | server threads: no clients / idle clients (of them named as stream writers) | resident memory per idle client (KB) "
-                + "| send rate reached |\n");
-        out.append("|---|---|---|---|---|---|---|---|---|\n");
+                + "| CPU while measured, cores: server / clients and senders / whole machine | send rate reached |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|\n");
         this.rows.forEach((row) -> out.append(row).append('\n'));
         for (String note : this.notes) {
             out.append("\n- ").append(note);
