@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * Many SSE clients in one process on one thread: a selector over their sockets, each response read as HTTP/1.1
  * (chunked or not) and split into lines by hand, and of each event's data only its two numbers read, so that a
  * million events a second cost the client side as little as the machine allows. ({@code java.net.http.HttpClient}
- * with a subscriber per stream was tried first: about 10 µs of CPU per event delivered, a core at 100 clients.)
+ * with a subscriber per stream was tried first: about twice the CPU per event delivered, a core at 100 clients.)
  * Each client counts the events of the measured range it got (once each), duplicates, {@code gap} and
  * {@code resync} events, and times every event from its send to the read that brought it
  * ({@link LatencyHistogram#nowMicros()}, once per read).

@@ -39,7 +39,7 @@ import org.springframework.context.support.GenericApplicationContext;
  * ({@code pg.broadcaster.web.*}), or the minimal loop, one thread that reads notifications and writes them to every
  * open socket. Both also hand each notification to one listener in the process, which times it from its send. It
  * answers the benchmark on standard input and output, one line each way: {@code stats} (heap after a full
- * collection, threads, resident memory, event stream writer threads), {@code threads} (all, writers), {@code cpu} (its CPU time), {@code reset} and {@code listener} (the listener's
+ * collection, threads, resident memory, event stream writer threads), {@code threads} (all, writers), {@code cpu} (its CPU time), {@code heard} (every event its listener got), {@code reset} and {@code listener} (the listener's
  * latencies since the reset); every answer starts with {@code BENCH}.
  *
  * <p>Arguments: {@code starter|minimal}, the JDBC URL, user, password ({@code -} for none), channel, the most clients.
@@ -49,6 +49,9 @@ public final class SseServerMain {
     static final String PATH = "/pg-broadcaster/events";
 
     private static volatile LatencyHistogram listener = new LatencyHistogram();
+
+    /** Every event the listener got, pings and warm-up included: how fast it is fed, whatever it is fed. */
+    private static final java.util.concurrent.atomic.AtomicLong heard = new java.util.concurrent.atomic.AtomicLong();
 
     private SseServerMain() {
     }
@@ -80,6 +83,7 @@ public final class SseServerMain {
                 case "stats" -> answer(stats());
                 case "threads" -> answer("threads " + ManagementFactory.getThreadMXBean().getThreadCount() + " " + writers());
                 case "cpu" -> answer("cpu " + cpuNanos());
+                case "heard" -> answer("heard " + heard.get());
                 case "reset" -> {
                     listener = new LatencyHistogram();
                     answer("reset");
@@ -134,6 +138,7 @@ public final class SseServerMain {
     }
 
     static void heard(long seq, long sentMicros) {
+        heard.incrementAndGet();
         if (seq >= 0) {
             listener.record(LatencyHistogram.nowMicros() - sentMicros);
         }

@@ -120,6 +120,7 @@ final class SseWorkload {
                     streams.measure(count);
                 }
                 process.ask("reset");
+                long heardBefore = Long.parseLong(process.ask("heard")[0]);
                 long serverCpu = Long.parseLong(process.ask("cpu")[0]);
                 long ownCpu = SseServerMain.cpuNanos();
                 long[] machine = machineTicks();
@@ -127,6 +128,7 @@ final class SseWorkload {
                 String cpu = String.format(Locale.ROOT, "%.2f / %.2f / %.2f",
                         (Long.parseLong(process.ask("cpu")[0]) - serverCpu) / (double) sendNanos,
                         (SseServerMain.cpuNanos() - ownCpu) / (double) sendNanos, busyCores(machine, machineTicks()));
+                double heardRate = (Long.parseLong(process.ask("heard")[0]) - heardBefore) / (sendNanos / 1e9);
                 boolean all = streams == null || streams.awaitAll(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
                 Thread.sleep(200);
                 String[] listener = process.ask("listener");
@@ -134,14 +136,13 @@ final class SseWorkload {
                 String received = "n/a";
                 if (streams != null) {
                     double[] p = streams.latencies().percentilesMillis();
-                    atClients = String.format(Locale.ROOT, "%.2f / %.2f / %.1f", p[0], p[1], p[2]);
+                    atClients = millis(p[0], p[1], p[2]);
                     received = received(streams, count);
                     clientNotes(server, clients, streams, count, all);
                 }
-                this.rows.add(String.format(Locale.ROOT, "| %,d | %s | %s | %s | %s | %s | %s | %s | %s | %,.0f/s |", clients,
-                        server, atClients, received, String.format(Locale.ROOT, "%.2f / %.2f / %.1f",
-                                Double.parseDouble(listener[1]), Double.parseDouble(listener[2]),
-                                Double.parseDouble(listener[3])),
+                this.rows.add(String.format(Locale.ROOT, "| %,d | %s | %s | %s | %s | %,.0f/s | %s | %s | %s | %s | %,.0f/s |",
+                        clients, server, atClients, received, millis(Double.parseDouble(listener[1]),
+                                Double.parseDouble(listener[2]), Double.parseDouble(listener[3])), heardRate,
                         idle, threads, resident, cpu, count / (sendNanos / 1e9)));
                 if (Long.parseLong(listener[0]) != count) {
                     this.notes.add(String.format(Locale.ROOT, "%s, %,d clients: the server's listener got %s of %,d",
@@ -156,7 +157,7 @@ final class SseWorkload {
             logNotes(server, clients, process.log());
         }
         catch (Exception ex) {
-            this.rows.add(String.format(Locale.ROOT, "| %,d | %s | failed | | | | | | | |", clients, server));
+            this.rows.add(String.format(Locale.ROOT, "| %,d | %s | failed | | | | | | | | |", clients, server));
             this.notes.add(server + ", " + clients + " clients: failed with " + ex);
             ex.printStackTrace(System.out);
         }
@@ -175,6 +176,10 @@ final class SseWorkload {
             }
         }
         return lowest;
+    }
+
+    private static String millis(double p50, double p99, double max) {
+        return Double.isNaN(p50) ? "none arrived" : String.format(Locale.ROOT, "%.2f / %.2f / %.1f", p50, p99, max);
     }
 
     /** The machine's busy and total CPU ticks so far, from /proc/stat. */
@@ -283,10 +288,11 @@ final class SseWorkload {
         out.append(String.format(Locale.ROOT, "SSE at %,d/s, %d s measured after %d s of warm-up%s:%n%n", RATE,
                 this.seconds, this.warmUpSeconds, this.quick ? " (quick mode, not a measurement)" : ""));
         out.append("| clients | server | at the clients: p50 / p99 / max (ms) | events received: fewest by a client / "
-                + "all clients, of sent | the server's listener, same notifications: p50 / p99 / max (ms) | heap per "
+                + "all clients, of sent | the server's listener, same notifications: p50 / p99 / max (ms) | events the server's listener got a "
+                + "second while they were sent | heap per "
                 + "idle client (KB) | server threads: no clients / idle clients (of them named as stream writers) | resident memory per idle client (KB) "
                 + "| CPU while measured, cores: server / clients and senders / whole machine | send rate reached |\n");
-        out.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         this.rows.forEach((row) -> out.append(row).append('\n'));
         for (String note : this.notes) {
             out.append("\n- ").append(note);
