@@ -113,6 +113,12 @@ public final class BenchmarkMain {
     }
 
     private void run() throws Exception {
+        // The event stream is the starter's; its own servers, clients and contender are in SseWorkload. First, so that
+        // nothing a contender before it left running in this JVM, where its clients are, takes their CPU.
+        if (selected("bench.workloads", "sse") && selected("bench.contenders", STARTER)) {
+            this.sse = new SseWorkload(this.database, this.quick);
+            this.sse.run();
+        }
         int seconds = this.quick ? 2 : 10;
         for (int rate : selected("bench.workloads", "steady") ? new int[] { 1_000, 5_000 } : new int[0]) {
             for (Contender contender : this.contenders) {
@@ -145,11 +151,6 @@ public final class BenchmarkMain {
                 put(burstRow(BURST_LIVE_HEAP), contender, reason);
                 put(burstRow(BURST_DELIVERED), contender, reason);
             }
-        }
-        // The event stream is the starter's; its own servers, clients and contender are in SseWorkload.
-        if (selected("bench.workloads", "sse") && selected("bench.contenders", STARTER)) {
-            this.sse = new SseWorkload(this.database, this.quick);
-            this.sse.run();
         }
         for (Contender contender : selected("bench.workloads", "replay") ? this.contenders : List.<Contender>of()) {
             if (contender.replays()) {
