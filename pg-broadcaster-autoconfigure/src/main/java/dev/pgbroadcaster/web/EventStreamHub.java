@@ -8,9 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import dev.pgbroadcaster.BroadcasterConnectedEvent;
@@ -31,8 +34,9 @@ import org.springframework.core.task.VirtualThreadTaskExecutor;
 
 /**
  * The clients of the server-sent events endpoint, whatever web framework opened their streams. As a sink of the
- * dispatcher it takes each delivered notification on a streamed channel and queues it for every client whose filter
- * and authorization let it through; each client's writer thread does the rest. With the journal each event has its
+ * dispatcher it takes each delivered notification on a streamed channel and hands it to its fan-out thread, which
+ * queues it, rendered once, for every client whose filter and authorization let it through; each client's writer
+ * thread does the rest. With the journal each event has its
  * position as its id, and a client that comes back with it gets what it missed from the journal first. Every
  * client hears when the listener lost its connection ({@code reconnecting}) and when it came back: {@code live}
  * when nothing was missed, {@code resync} when notifications may have been. Stopped before the broadcaster, it
@@ -75,6 +79,31 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
     private final ThrottledWarning authorizationWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
 
     private final ThrottledWarning dropWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
+
+    private final ThrottledWarning fanOutWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
+
+    /** How many items the dispatch thread may queue for the fan-out thread. */
+    static final int FAN_OUT_CAPACITY = 10_000;
+
+    /** Most items the fan-out thread takes at a time. */
+    private static final int FAN_OUT_BATCH = 256;
+
+    /**
+     * What the dispatch thread hands to the fan-out thread, which offers it to each client: the dispatch thread (and
+     * so the application's listeners) never waits for the clients, however many there are.
+     */
+    private final ArrayBlockingQueue<Object> fanOut = new ArrayBlockingQueue<>(FAN_OUT_CAPACITY);
+
+    /** Notifications dropped because {@link #fanOut} was full, not yet told to the clients. */
+    private final AtomicLong fanOutDropped = new AtomicLong();
+
+    /** Set when a resync found {@link #fanOut} full. */
+    private volatile boolean fanOutResync;
+
+    private volatile Thread fanOutThread;
+
+    /** How many items the fan-out thread has handed to the clients, for tests. */
+    private final AtomicLong fannedOut = new AtomicLong();
 
     private volatile boolean running;
 
@@ -175,18 +204,98 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
         }
     }
 
+    /**
+     * Queues a notification on a streamed channel for the fan-out thread; never waits. When the fan-out cannot keep
+     * up and its queue is full, the notification is dropped, and every client is told with a {@code gap}.
+     */
     @Override
     public void delivered(Notification notification) {
         if (notification.position() != null) {
             this.lastPosition = notification.position();
         }
-        if (!this.settings.channels().contains(notification.channel())) {
+        if (!this.settings.channels().contains(notification.channel()) || this.clients.isEmpty()) {
             return;
         }
+        if (!this.fanOut.offer(notification)) {
+            this.fanOutDropped.incrementAndGet();
+        }
+    }
+
+    /**
+     * Queues a connection event for the fan-out thread, in order with the notifications. A resync that finds the
+     * queue full is kept aside and goes out first; a notice is dropped, the resync or gap after it saying more.
+     */
+    @Override
+    public void connectionEvent(Object event) {
+        if (!this.fanOut.offer(event) && event instanceof BroadcasterConnectedEvent connected && !connected.complete()) {
+            this.fanOutResync = true;
+        }
+    }
+
+    // The fan-out thread: takes what the dispatch thread queued, a batch at a time, and offers each item to every
+    // client whose filter and authorization let it through, its text written once for all of them.
+    private void fanOut() {
+        List<Object> batch = new ArrayList<>(FAN_OUT_BATCH);
+        while (this.running) {
+            try {
+                Object first = this.fanOut.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    tellWhatTheFanOutLost();
+                    continue;
+                }
+                batch.add(first);
+                this.fanOut.drainTo(batch, FAN_OUT_BATCH - 1);
+                tellWhatTheFanOutLost();
+                for (Object item : batch) {
+                    if (item instanceof Notification notification) {
+                        fanOut(notification);
+                    }
+                    else {
+                        fanOutConnectionEvent(item);
+                    }
+                    this.fannedOut.incrementAndGet();
+                }
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            catch (RuntimeException ex) {
+                this.fanOutWarning.warn(() -> "The event stream's fan-out failed on an item, and goes on: " + ex, ex);
+            }
+            finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void fanOut(Notification notification) {
+        StreamClient.Rendered rendered = null;
         for (StreamClient client : this.clients) {
             if (client.filter().matches(notification) && maySee(client, notification)) {
-                client.offer(notification);
+                if (rendered == null) {
+                    rendered = StreamClient.render(notification);
+                }
+                client.offer(rendered);
             }
+        }
+    }
+
+    private void tellWhatTheFanOutLost() {
+        if (this.fanOutResync) {
+            this.fanOutResync = false;
+            for (StreamClient client : this.clients) {
+                client.offerListenerReconnected();
+            }
+        }
+        long lost = this.fanOutDropped.getAndSet(0);
+        if (lost > 0) {
+            for (StreamClient client : this.clients) {
+                client.lost(lost);
+            }
+            this.dropped.add(lost * this.clients.size());
+            this.dropWarning.warn(() -> "The event stream's fan-out does not keep up with the notifications: " + lost
+                    + " were dropped for every client, which is told with a gap event", null);
         }
     }
 
@@ -204,8 +313,7 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
         }
     }
 
-    @Override
-    public void connectionEvent(Object event) {
+    private void fanOutConnectionEvent(Object event) {
         if (event instanceof BroadcasterConnectedEvent connected && !connected.complete()) {
             for (StreamClient client : this.clients) {
                 client.offerListenerReconnected();
@@ -283,6 +391,13 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
     }
 
     /**
+     * Returns how many notifications and connection events the fan-out thread has handed to the clients.
+     */
+    long fannedOut() {
+        return this.fannedOut.get();
+    }
+
+    /**
      * Returns how many clients are connected.
      */
     public int clients() {
@@ -321,6 +436,10 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
     @Override
     public void start() {
         this.running = true;
+        Thread thread = new Thread(this::fanOut, "pg-broadcaster-sse-fanout");
+        thread.setDaemon(true);
+        this.fanOutThread = thread;
+        thread.start();
     }
 
     /**
@@ -329,6 +448,10 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
     @Override
     public void stop() {
         this.running = false;
+        Thread fanOutThread = this.fanOutThread;
+        if (fanOutThread != null) {
+            fanOutThread.interrupt();
+        }
         List<StreamClient> ending = new ArrayList<>(this.clients);
         for (StreamClient client : ending) {
             client.end(DisconnectReason.SHUTDOWN);

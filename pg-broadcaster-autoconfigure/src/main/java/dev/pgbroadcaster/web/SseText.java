@@ -56,8 +56,13 @@ final class SseText {
         if (id != null) {
             text.append("id: ").append(oneLine(id)).append('\n');
         }
-        for (String line : LINE_BREAK.split(data, -1)) {
-            text.append("data: ").append(line).append('\n');
+        if (data.indexOf('\n') < 0 && data.indexOf('\r') < 0) {
+            text.append("data: ").append(data).append('\n');
+        }
+        else {
+            for (String line : LINE_BREAK.split(data, -1)) {
+                text.append("data: ").append(line).append('\n');
+            }
         }
         return text.append('\n').toString();
     }

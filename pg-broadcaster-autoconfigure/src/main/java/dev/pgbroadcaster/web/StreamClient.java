@@ -2,6 +2,7 @@ package dev.pgbroadcaster.web;
 
 import java.io.IOException;
 import java.security.Principal;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -24,6 +25,9 @@ import org.apache.commons.logging.LogFactory;
 final class StreamClient implements Runnable {
 
     private static final Log logger = LogFactory.getLog(StreamClient.class);
+
+    /** Most queued events written to the client at once. */
+    private static final int WRITE_BATCH = 64;
 
     /** A marker in the buffer: tell the client to reload, the listener having reconnected. */
     private static final Object LISTENER_RECONNECTED = new Object();
@@ -51,6 +55,9 @@ final class StreamClient implements Runnable {
     private long pendingDropped;
 
     private boolean pendingResync;
+
+    /** Whether {@link #pendingDropped} or {@link #pendingResync} is set; read without the lock by the producer. */
+    private volatile boolean pending;
 
     private final AtomicReference<DisconnectReason> ended = new AtomicReference<>();
 
@@ -120,10 +127,43 @@ final class StreamClient implements Runnable {
     }
 
     /**
-     * Queues a notification, or drops it as the policy says; never waits.
+     * Queues a notification, rendered, or drops it as the policy says; never waits. Called by the hub's fan-out
+     * thread, the buffer's only producer once the writer runs: while nothing is pending, it needs no lock of its own.
      */
-    void offer(Notification notification) {
+    void offer(Rendered notification) {
+        if (!this.pending && this.buffer.offer(notification)) {
+            return;
+        }
         offerItem(notification);
+    }
+
+    /**
+     * Tells the client, with a gap, that {@code count} notifications were lost before they reached it.
+     */
+    void lost(long count) {
+        this.pendingLock.lock();
+        try {
+            if (this.ended.get() == null && this.overflow == EventStreamOverflow.GAP) {
+                this.pendingDropped += count;
+                this.pending = true;
+                queuePending();
+            }
+        }
+        finally {
+            this.pendingLock.unlock();
+        }
+        if (this.overflow == EventStreamOverflow.DISCONNECT) {
+            end(DisconnectReason.SLOW);
+        }
+    }
+
+    /**
+     * Returns the event of a notification, as every client that gets it is sent it.
+     */
+    static Rendered render(Notification notification) {
+        JournalPosition position = notification.position();
+        return new Rendered(notification, SseText.event(notification.channel(),
+                (position != null) ? position.toString() : null, notification.raw().payload()));
     }
 
     /**
@@ -149,6 +189,7 @@ final class StreamClient implements Runnable {
                 else {
                     this.pendingDropped++;
                 }
+                this.pending = true;
             }
         }
         finally {
@@ -176,6 +217,7 @@ final class StreamClient implements Runnable {
             }
             this.pendingDropped = 0;
         }
+        this.pending = false;
         return true;
     }
 
@@ -223,15 +265,12 @@ final class StreamClient implements Runnable {
                     resumed = resume();
                 }
             }
+            List<Object> batch = new ArrayList<>(WRITE_BATCH);
+            StringBuilder text = new StringBuilder();
             while (this.ended.get() == null) {
                 Object item = this.buffer.poll(this.heartbeatNanos, TimeUnit.NANOSECONDS);
                 if (this.ended.get() != null) {
                     break;
-                }
-                if (!resumed.isEmpty() && item instanceof Notification notification && notification.position() != null
-                        && resumed.contains(notification.position().id())) {
-                    // Queued live while its row was read for the backlog, and sent from there.
-                    continue;
                 }
                 if (item == null) {
                     if (!queuePendingIntoEmptyBuffer()) {
@@ -239,7 +278,22 @@ final class StreamClient implements Runnable {
                     }
                     continue;
                 }
-                this.output.write(text(item));
+                // What has queued up meanwhile goes out in one write.
+                batch.add(item);
+                this.buffer.drainTo(batch, WRITE_BATCH - 1);
+                for (Object queued : batch) {
+                    if (!resumed.isEmpty() && queued instanceof Rendered rendered && rendered.id() >= 0
+                            && resumed.contains(rendered.id())) {
+                        // Queued live while its row was read for the backlog, and sent from there.
+                        continue;
+                    }
+                    text.append(text(queued));
+                }
+                batch.clear();
+                if (!text.isEmpty()) {
+                    this.output.write(text.toString());
+                    text.setLength(0);
+                }
                 if (this.buffer.isEmpty()) {
                     queuePendingIntoEmptyBuffer();
                 }
@@ -302,10 +356,11 @@ final class StreamClient implements Runnable {
     }
 
     private static String text(Object item) {
+        if (item instanceof Rendered rendered) {
+            return rendered.text();
+        }
         if (item instanceof Notification notification) {
-            JournalPosition position = notification.position();
-            return SseText.event(notification.channel(), (position != null) ? position.toString() : null,
-                    notification.raw().payload());
+            return render(notification).text();
         }
         if (item == LISTENER_RECONNECTED) {
             return SseText.RESYNC_LISTENER_RECONNECTED;
@@ -316,6 +371,22 @@ final class StreamClient implements Runnable {
     @Override
     public String toString() {
         return "event stream client " + this.number;
+    }
+
+    /**
+     * A notification and its event's text, rendered once for every client that gets it.
+     *
+     * @param notification the notification
+     * @param text its event
+     */
+    record Rendered(Notification notification, String text) {
+
+        /** Returns its journal row's id, or -1 when it did not come from the journal. */
+        long id() {
+            JournalPosition position = this.notification.position();
+            return (position != null) ? position.id() : -1;
+        }
+
     }
 
 }
