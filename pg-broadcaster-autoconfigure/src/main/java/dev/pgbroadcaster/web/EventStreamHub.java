@@ -83,7 +83,7 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
     private final ThrottledWarning fanOutWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
 
     /** How many items the dispatch thread may queue for the fan-out thread. */
-    static final int FAN_OUT_CAPACITY = 10_000;
+    static final int FAN_OUT_CAPACITY = 1024;
 
     /** Most items the fan-out thread takes at a time. */
     private static final int FAN_OUT_BATCH = 256;
