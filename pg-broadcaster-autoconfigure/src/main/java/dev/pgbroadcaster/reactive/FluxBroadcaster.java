@@ -38,6 +38,9 @@ public final class FluxBroadcaster implements ReactiveBroadcaster, NotificationS
 
     private static final Log logger = LogFactory.getLog(FluxBroadcaster.class);
 
+    /** How long closing waits for the subscribers' threads to emit what they may and the completions. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(2);
+
     private final Set<String> channels;
 
     private final int capacity;
@@ -58,6 +61,8 @@ public final class FluxBroadcaster implements ReactiveBroadcaster, NotificationS
 
     // Takes subscribers from the start, so that a bean may subscribe before the broadcaster runs.
     private boolean accepting = true;
+
+    private boolean running;
 
     /**
      * @param channels the channels the broadcaster listens on
@@ -159,6 +164,7 @@ public final class FluxBroadcaster implements ReactiveBroadcaster, NotificationS
     public void start() {
         synchronized (this.lifecycleMonitor) {
             this.accepting = true;
+            this.running = true;
         }
     }
 
@@ -170,6 +176,7 @@ public final class FluxBroadcaster implements ReactiveBroadcaster, NotificationS
         List<BufferedSubscription<?>> completing;
         synchronized (this.lifecycleMonitor) {
             this.accepting = false;
+            this.running = false;
             completing = new ArrayList<>(this.subscriptions);
         }
         completing.forEach(BufferedSubscription::complete);
@@ -181,7 +188,7 @@ public final class FluxBroadcaster implements ReactiveBroadcaster, NotificationS
     @Override
     public boolean isRunning() {
         synchronized (this.lifecycleMonitor) {
-            return this.accepting;
+            return this.running;
         }
     }
 
@@ -194,10 +201,20 @@ public final class FluxBroadcaster implements ReactiveBroadcaster, NotificationS
         return SmartLifecycle.DEFAULT_PHASE - 1;
     }
 
+    /**
+     * Completes every {@code Flux}, if stopping has not, and lets the threads go once they have emitted what they
+     * may (a moment at most).
+     */
     @Override
     public void destroy() {
         stop();
-        this.scheduler.dispose();
+        try {
+            this.scheduler.disposeGracefully().block(STOP_GRACE);
+        }
+        catch (IllegalStateException ex) {
+            // Timed out: a subscriber is still busy in onNext; its thread is a daemon.
+            this.scheduler.dispose();
+        }
     }
 
     private final class Owner implements BufferedSubscription.Owner {
