@@ -108,6 +108,22 @@ class ReactiveBroadcasterTests {
     }
 
     @Test
+    void aSubscriberThatStopsRequestingWithBlockIsNamedWhenTheBroadcasterIsStuck() {
+        application("pg.broadcaster.dispatch.subscriber-queue-capacity=1", "pg.broadcaster.dispatch.queue-capacity=1",
+                "pg.broadcaster.health.stuck-after=50ms").run((context) -> {
+            dev.pgbroadcaster.core.PgBroadcaster broadcaster = context.getBean(dev.pgbroadcaster.core.PgBroadcaster.class);
+            Recorder<ChangeNotification> stuck = Recorder.requesting(context.getBean(ReactiveBroadcaster.class)
+                .events(ChangeNotification.class), 0);
+            numbered(1, 4).forEach((change) -> send(this.changes, change));
+            await().atMost(Inbox.DEADLINE).until(() -> broadcaster.stuck() != null);
+            assertThat(broadcaster.stuck()).contains("pg-broadcaster-dispatch-1 waits with a ChangeNotification on channel",
+                    "for room in a reactive subscriber's buffer", "BufferedSubscription.offer");
+            stuck.request(Long.MAX_VALUE);
+            assertThat(stuck.received.next(4)).isEqualTo(numbered(1, 4));
+        });
+    }
+
+    @Test
     void withDropNewestWhatDoesNotFitIsDroppedCountedAndLogged(CapturedOutput output) {
         application("pg.broadcaster.dispatch.subscriber-queue-capacity=4", "pg.broadcaster.dispatch.overflow-policy=drop-newest")
             .run((context) -> {
