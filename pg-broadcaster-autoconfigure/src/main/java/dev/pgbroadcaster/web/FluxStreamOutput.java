@@ -3,6 +3,7 @@ package dev.pgbroadcaster.web;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -20,6 +21,12 @@ import org.springframework.core.io.buffer.DefaultDataBufferFactory;
  * and the hub's overflow policy applies, as with a blocking write in Spring MVC.
  */
 final class FluxStreamOutput implements StreamOutput {
+
+    /**
+     * How long the writer waits for the server to start writing the response: one whose exchange ended before (the
+     * client went at once) is never written, and its stream ends then.
+     */
+    private static final Duration SUBSCRIBE_TIMEOUT = Duration.ofSeconds(30);
 
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -108,8 +115,18 @@ final class FluxStreamOutput implements StreamOutput {
         FluxSink<DataBuffer> writing;
         this.lock.lock();
         try {
+            long subscribeDeadline = System.nanoTime() + SUBSCRIBE_TIMEOUT.toNanos();
             while (!this.cancelled && !this.closed && (this.sink == null || this.demand == 0)) {
-                this.changed.await();
+                if (this.sink == null) {
+                    long left = subscribeDeadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new IOException("The response was never written: the client went before it began");
+                    }
+                    this.changed.awaitNanos(left);
+                }
+                else {
+                    this.changed.await();
+                }
             }
             if (this.cancelled || this.closed) {
                 throw new IOException("The client has gone");
