@@ -14,7 +14,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * The server sessions of a listener, found by the {@code application_name} a test gives it, and its threads.
  */
-final class ListenerSessions {
+public final class ListenerSessions {
 
     private ListenerSessions() {
     }
@@ -25,7 +25,7 @@ final class ListenerSessions {
      * to send its probe; this waits for that one to end first, so that the listener's is the one ended.
      * @return whether there was at least one and all were ended
      */
-    static boolean terminate(String applicationName) {
+    public static boolean terminate(String applicationName) {
         awaitOneSession(applicationName);
         return query("SELECT coalesce(bool_and(pg_terminate_backend(pid)), false) FROM pg_stat_activity WHERE application_name = ?",
                 applicationName) == 1;

@@ -1,15 +1,20 @@
 package dev.pgbroadcaster.autoconfigure;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 
 import dev.pgbroadcaster.core.BroadcasterSettings;
+import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.dispatch.LaneThreads;
+import dev.pgbroadcaster.dispatch.Notification;
+import dev.pgbroadcaster.dispatch.Notification.JournalPosition;
 import dev.pgbroadcaster.journal.JournalSettings;
 import dev.pgbroadcaster.listening.RecoverySettings;
 import dev.pgbroadcaster.support.InvalidSettingException;
 import dev.pgbroadcaster.trigger.TriggerInstaller.TableName;
+import dev.pgbroadcaster.web.EventStreamJournal;
 import dev.pgbroadcaster.web.EventStreamSettings;
 
 import org.springframework.core.env.Environment;
@@ -107,12 +112,35 @@ final class BroadcasterSettingsMapping {
         try {
             EventStreamSettings.checkChannels(listened, web.getChannels());
             return new EventStreamSettings(new LinkedHashSet<>(web.getChannels()), web.getBufferSize(),
-                    web.getOverflow(), web.getHeartbeat(), web.getMaxClients(), threads);
+                    web.getOverflow(), web.getHeartbeat(), web.getMaxClients(), threads, web.getResumeLimit());
         }
         catch (InvalidSettingException ex) {
             throw new InvalidBroadcasterPropertyException(ex.getProperty()
                     + ((ex.getIndex() >= 0) ? "[" + ex.getIndex() + "]" : ""), ex.getProblem());
         }
+    }
+
+    /**
+     * Returns the journal as the event stream reads it for clients that come back, or {@code null} without one.
+     */
+    static EventStreamJournal eventStreamJournal(PgBroadcaster broadcaster) {
+        if (!broadcaster.hasJournal()) {
+            return null;
+        }
+        return new EventStreamJournal() {
+
+            @Override
+            public List<Notification> changesAfter(JournalPosition position, Collection<String> channels, int limit)
+                    throws Exception {
+                return broadcaster.changesAfter(position, channels, limit);
+            }
+
+            @Override
+            public JournalPosition positionNow() throws Exception {
+                return broadcaster.journalPositionNow();
+            }
+
+        };
     }
 
     // The settings number the channels in one list: pg.broadcaster.channel first, when set, then channels.

@@ -25,7 +25,8 @@ class EventStreamHubConfiguration {
     EventStreamHub pgBroadcasterEventStreamHub(PgBroadcasterProperties properties, PgBroadcaster broadcaster,
             ObjectProvider<EventStreamAuthorization> authorization, Environment environment) {
         return new EventStreamHub(BroadcasterSettingsMapping.web(properties, broadcaster.channels(),
-                BroadcasterSettingsMapping.threads(environment)), authorization.getIfUnique());
+                BroadcasterSettingsMapping.threads(environment)), authorization.getIfUnique(),
+                BroadcasterSettingsMapping.eventStreamJournal(broadcaster));
     }
 
     @Configuration(proxyBeanMethods = false)

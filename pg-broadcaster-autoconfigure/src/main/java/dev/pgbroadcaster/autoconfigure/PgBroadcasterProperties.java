@@ -591,6 +591,12 @@ public class PgBroadcasterProperties {
          */
         private int maxClients = 1000;
 
+        /**
+         * With the journal, the most changes a client that reconnects with Last-Event-ID is sent from the journal
+         * before it goes live; with more to catch up on it is told to resync instead.
+         */
+        private int resumeLimit = 10_000;
+
         public boolean isEnabled() {
             return this.enabled;
         }
@@ -645,6 +651,14 @@ public class PgBroadcasterProperties {
 
         public void setMaxClients(int maxClients) {
             this.maxClients = maxClients;
+        }
+
+        public int getResumeLimit() {
+            return this.resumeLimit;
+        }
+
+        public void setResumeLimit(int resumeLimit) {
+            this.resumeLimit = resumeLimit;
         }
 
     }

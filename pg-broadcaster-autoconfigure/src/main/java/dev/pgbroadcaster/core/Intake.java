@@ -69,29 +69,41 @@ final class Intake implements NotificationListener.Handler {
     private void take(String channel, String received, int processId, Notification.JournalPosition position) {
         long receivedAt = System.nanoTime();
         this.observer.received(channel);
-        TraceEnvelope.Opened opened = TraceEnvelope.looksEnveloped(received) ? TraceEnvelope.open(received) : null;
-        String payload = (opened != null) ? opened.payload() : received;
-        Map<String, String> trace = (opened != null) ? opened.fields() : Map.of();
-        Object decoded;
+        Notification notification;
         try {
-            decoded = this.decoder.decode(channel, payload);
+            notification = notification(this.decoder, channel, received, processId, position, receivedAt);
         }
         catch (InvalidPayloadException ex) {
             this.observer.invalid(channel);
+            String payload = TraceEnvelope.open(received).payload();
             this.invalidWarnings.warn(channel, () -> "Dropped a notification on channel " + Identifiers.quote(channel)
                     + " because " + ex.getMessage() + "; payload: " + Excerpts.of(payload) + " ("
                     + this.statistics.invalid() + " invalid so far)", null);
             return;
         }
-        RawNotification raw = new RawNotification(channel, (payload != null) ? payload : "", processId);
         if (this.read.isEmpty()) {
             // The room only grows meanwhile, so reading it once per hand-over will do.
             this.handOverLimit = this.dispatcher.handOverLimit();
         }
-        this.read.add(new Notification(raw, decoded, receivedAt, trace, position));
+        this.read.add(notification);
         if (this.read.size() >= this.handOverLimit) {
             handOver();
         }
+    }
+
+    /**
+     * Makes a notification of what was received: the sender's trace context taken out of the payload's envelope,
+     * the payload decoded for its channel.
+     * @throws InvalidPayloadException if the payload is not of the channel's type
+     */
+    static Notification notification(PayloadDecoder decoder, String channel, String received, int processId,
+            Notification.JournalPosition position, long receivedAt) throws InvalidPayloadException {
+        TraceEnvelope.Opened opened = TraceEnvelope.looksEnveloped(received) ? TraceEnvelope.open(received) : null;
+        String payload = (opened != null) ? opened.payload() : received;
+        Map<String, String> trace = (opened != null) ? opened.fields() : Map.of();
+        Object decoded = decoder.decode(channel, payload);
+        RawNotification raw = new RawNotification(channel, (payload != null) ? payload : "", processId);
+        return new Notification(raw, decoded, receivedAt, trace, position);
     }
 
     @Override

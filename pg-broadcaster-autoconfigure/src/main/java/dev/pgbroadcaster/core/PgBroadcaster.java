@@ -3,6 +3,8 @@ package dev.pgbroadcaster.core;
 import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -16,15 +18,18 @@ import dev.pgbroadcaster.ListenerConnectionFactory;
 import dev.pgbroadcaster.Subscription;
 import dev.pgbroadcaster.dispatch.ApplicationEventDelivery;
 import dev.pgbroadcaster.dispatch.Dispatcher;
+import dev.pgbroadcaster.dispatch.Notification;
 import dev.pgbroadcaster.dispatch.NotificationSink;
 import dev.pgbroadcaster.dispatch.Sinks;
 import dev.pgbroadcaster.dispatch.Subscriptions;
 import dev.pgbroadcaster.journal.Journal;
+import dev.pgbroadcaster.journal.JournalBacklog;
 import dev.pgbroadcaster.journal.JournalRetention;
 import dev.pgbroadcaster.listening.ConnectionFailures;
 import dev.pgbroadcaster.listening.NotificationListener;
 import dev.pgbroadcaster.listening.Preparation;
 import dev.pgbroadcaster.listening.RecoverySettings;
+import dev.pgbroadcaster.payload.InvalidPayloadException;
 import dev.pgbroadcaster.payload.PayloadDecoder;
 import dev.pgbroadcaster.support.DurationText;
 import dev.pgbroadcaster.support.Redaction;
@@ -68,6 +73,8 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     private Journal journal;
 
     private JournalRetention retention;
+
+    private volatile JournalBacklog backlog;
 
     private Supplier<? extends List<? extends BroadcasterObserver>> observers = List::of;
 
@@ -136,6 +143,61 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
      */
     public void setJournal(Journal journal) {
         this.journal = journal;
+        this.backlog = (journal != null) ? journal.backlog() : null;
+    }
+
+    /**
+     * Returns whether changes come from the journal, and so have a {@link Notification#position() position} that a
+     * client can come back with.
+     */
+    public boolean hasJournal() {
+        return this.backlog != null;
+    }
+
+    /**
+     * Reads from the journal the changes on {@code channels} after {@code position}, decoded as the listener decodes
+     * them, each with its position; a payload that is not of its channel's type is left out.
+     * @return the changes in the order of their ids, or {@code null} when the journal no longer reaches back to the
+     * position or holds more than {@code limit} changes after it
+     * @throws IllegalStateException if there is no journal
+     * @throws SQLException if the journal cannot be read
+     * @throws InterruptedException if interrupted while waiting for its turn to read
+     */
+    public List<Notification> changesAfter(Notification.JournalPosition position, Collection<String> channels,
+            int limit) throws SQLException, InterruptedException {
+        JournalBacklog.Backlog found = journalBacklog().since(position, channels, limit);
+        if (!found.reachable()) {
+            return null;
+        }
+        List<Notification> changes = new ArrayList<>(found.changes().size());
+        for (JournalBacklog.Change change : found.changes()) {
+            try {
+                changes.add(Intake.notification(this.decoder, change.channel(), change.payload(), 0,
+                        new Notification.JournalPosition(position.horizon(), change.id()), System.nanoTime()));
+            }
+            catch (InvalidPayloadException ex) {
+                logger.debug("Left journal row " + change.id() + " out of a client's backlog: " + ex.getMessage());
+            }
+        }
+        return changes;
+    }
+
+    /**
+     * Returns the journal position of a client that has seen every change up to now.
+     * @throws IllegalStateException if there is no journal
+     * @throws SQLException if the journal cannot be read
+     * @throws InterruptedException if interrupted while waiting for its turn to read
+     */
+    public Notification.JournalPosition journalPositionNow() throws SQLException, InterruptedException {
+        return journalBacklog().now();
+    }
+
+    private JournalBacklog journalBacklog() {
+        JournalBacklog current = this.backlog;
+        if (current == null) {
+            throw new IllegalStateException("The broadcaster has no journal (pg.broadcaster.journal.enabled=false)");
+        }
+        return current;
     }
 
     @Override

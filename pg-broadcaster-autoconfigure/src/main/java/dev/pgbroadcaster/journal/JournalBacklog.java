@@ -34,12 +34,34 @@ public final class JournalBacklog {
 
     private final String since;
 
+    private final String now;
+
     JournalBacklog(JournalTable table, ListenerConnectionFactory connections) {
         this.table = table;
         this.connections = connections;
         this.exists = "SELECT EXISTS (SELECT 1 FROM " + table.sql() + " WHERE id = ?)";
         this.since = "SELECT id, channel, payload FROM " + table.sql() + " WHERE channel = ANY(?) AND id <> ? AND "
                 + "(xid >= ?::text::xid8 OR id > ?) ORDER BY id LIMIT ?";
+        this.now = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text, coalesce(max(id), 0) FROM " + table.sql();
+    }
+
+    /**
+     * Returns a position for a client that has seen everything up to now: what commits from now on, and what had
+     * committed but is not handed over yet, come after it.
+     * @throws SQLException if the journal cannot be read
+     * @throws InterruptedException if the thread is interrupted while it waits for its turn
+     */
+    public JournalPosition now() throws SQLException, InterruptedException {
+        this.reads.acquire();
+        try (Connection connection = this.connections.connect();
+                PreparedStatement statement = connection.prepareStatement(this.now);
+                ResultSet result = statement.executeQuery()) {
+            result.next();
+            return new JournalPosition(Long.parseLong(result.getString(1)), result.getLong(2));
+        }
+        finally {
+            this.reads.release();
+        }
     }
 
     /**

@@ -7,17 +7,24 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import dev.pgbroadcaster.BroadcasterConnectedEvent;
+import dev.pgbroadcaster.BroadcasterDisconnectedEvent;
 import dev.pgbroadcaster.EventStreamAuthorization;
 import dev.pgbroadcaster.dispatch.LaneThreads;
 import dev.pgbroadcaster.dispatch.Notification;
+import dev.pgbroadcaster.dispatch.Notification.JournalPosition;
 import dev.pgbroadcaster.dispatch.NotificationSink;
 import dev.pgbroadcaster.support.Identifiers;
+import dev.pgbroadcaster.support.Redaction;
 import dev.pgbroadcaster.support.ThrottledWarning;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -27,9 +34,13 @@ import org.springframework.core.task.VirtualThreadTaskExecutor;
 
 /**
  * The clients of the server-sent events endpoint, whatever web framework opened their streams. As a sink of the
- * dispatcher it takes each delivered notification on a streamed channel and queues it for every client whose filter
- * and authorization let it through; each client's writer thread does the rest. When the listener reconnected with
- * notifications possibly missed, every client is told to resync. Stopped before the broadcaster, it ends every stream.
+ * dispatcher it takes each delivered notification on a streamed channel and hands it to its fan-out thread, which
+ * queues it, rendered once, for every client whose filter and authorization let it through; each client's writer
+ * thread does the rest. With the journal each event has its
+ * position as its id, and a client that comes back with it gets what it missed from the journal first. Every
+ * client hears when the listener lost its connection ({@code reconnecting}) and when it came back: {@code live}
+ * when nothing was missed, {@code resync} when notifications may have been. Stopped before the broadcaster, it
+ * ends every stream.
  */
 public final class EventStreamHub implements NotificationSink, SmartLifecycle {
 
@@ -44,6 +55,14 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
     private final EventStreamSettings settings;
 
     private final EventStreamAuthorization authorization;
+
+    /** Where a client that comes back finds what it missed, or {@code null} without the journal. */
+    private final EventStreamJournal journal;
+
+    /** The position of the last change from the journal that the dispatcher handed over, or {@code null}. */
+    private volatile JournalPosition lastPosition;
+
+    private final ThrottledWarning journalWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
 
     private final List<StreamClient> clients = new CopyOnWriteArrayList<>();
 
@@ -61,6 +80,31 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
 
     private final ThrottledWarning dropWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
 
+    private final ThrottledWarning fanOutWarning = new ThrottledWarning(logger, Duration.ofSeconds(10));
+
+    /** How many items the dispatch thread may queue for the fan-out thread. */
+    static final int FAN_OUT_CAPACITY = 10_000;
+
+    /** Most items the fan-out thread takes at a time. */
+    private static final int FAN_OUT_BATCH = 256;
+
+    /**
+     * What the dispatch thread hands to the fan-out thread, which offers it to each client: the dispatch thread (and
+     * so the application's listeners) never waits for the clients, however many there are.
+     */
+    private final ArrayBlockingQueue<Object> fanOut = new ArrayBlockingQueue<>(FAN_OUT_CAPACITY);
+
+    /** Notifications dropped because {@link #fanOut} was full, not yet told to the clients. */
+    private final AtomicLong fanOutDropped = new AtomicLong();
+
+    /** Set when a resync found {@link #fanOut} full. */
+    private volatile boolean fanOutResync;
+
+    private volatile Thread fanOutThread;
+
+    /** How many items the fan-out thread has handed to the clients, for tests. */
+    private final AtomicLong fannedOut = new AtomicLong();
+
     private volatile boolean running;
 
     /**
@@ -68,8 +112,20 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
      * @param authorization what each client may see, or {@code null} to let every client see everything streamed
      */
     public EventStreamHub(EventStreamSettings settings, EventStreamAuthorization authorization) {
+        this(settings, authorization, null);
+    }
+
+    /**
+     * @param settings the checked settings
+     * @param authorization what each client may see, or {@code null} to let every client see everything streamed
+     * @param journal where a client that comes back with {@code Last-Event-ID} finds what it missed, or {@code null}
+     * without the journal: then such a client is told to resync
+     */
+    public EventStreamHub(EventStreamSettings settings, EventStreamAuthorization authorization,
+            EventStreamJournal journal) {
         this.settings = settings;
         this.authorization = authorization;
+        this.journal = journal;
         this.threads = threadFactory(settings.threads());
         for (DisconnectReason reason : DisconnectReason.values()) {
             this.disconnects.put(reason, new LongAdder());
@@ -94,7 +150,7 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
      * @param principal who made the request, or {@code null}
      * @param parameters the request's query parameters
      * @param lastEventId the request's {@code Last-Event-ID} header, or {@code null}: a browser that reconnects
-     * sends it, and is told to resync
+     * sends it, and first gets what it missed from the journal or, without the journal, is told to resync
      * @param output where the client's events go; written by the client's own thread from now on
      */
     public Admission open(Principal principal, Map<String, List<String>> parameters, String lastEventId, StreamOutput output) {
@@ -120,7 +176,12 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
         StreamClient client = new StreamClient(number, principal, ClientFilter.of(channels,
                 parameters.getOrDefault("table", List.of()), parameters.getOrDefault("action", List.of())),
                 this.settings, output, this);
-        if (lastEventId != null) {
+        JournalPosition resumeFrom = (lastEventId != null && this.journal != null)
+                ? JournalPosition.parse(lastEventId.strip()) : null;
+        if (resumeFrom != null) {
+            client.resumeFrom(resumeFrom);
+        }
+        else if (lastEventId != null) {
             client.resyncFirst();
         }
         this.clients.add(client);
@@ -143,19 +204,102 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
         }
     }
 
+    /**
+     * Queues a notification on a streamed channel for the fan-out thread; never waits. When the fan-out cannot keep
+     * up and its queue is full, the notification is dropped, and every client is told with a {@code gap}.
+     */
     @Override
     public void delivered(Notification notification) {
-        if (!this.settings.channels().contains(notification.channel())) {
+        if (notification.position() != null) {
+            this.lastPosition = notification.position();
+        }
+        if (!this.settings.channels().contains(notification.channel()) || this.clients.isEmpty()) {
             return;
         }
-        for (StreamClient client : this.clients) {
-            if (client.filter().matches(notification) && maySee(client, notification)) {
-                client.offer(notification);
+        if (!this.fanOut.offer(notification)) {
+            this.fanOutDropped.incrementAndGet();
+        }
+    }
+
+    /**
+     * Queues a connection event for the fan-out thread, in order with the notifications. A resync that finds the
+     * queue full is kept aside and goes out first; a notice is dropped, the resync or gap after it saying more.
+     */
+    @Override
+    public void connectionEvent(Object event) {
+        if (!this.fanOut.offer(event) && event instanceof BroadcasterConnectedEvent connected && !connected.complete()) {
+            this.fanOutResync = true;
+        }
+    }
+
+    // The fan-out thread: takes what the dispatch thread queued, a batch at a time, and offers each item to every
+    // client whose filter and authorization let it through, its text written once for all of them.
+    private void fanOut() {
+        List<Object> batch = new ArrayList<>(FAN_OUT_BATCH);
+        while (this.running) {
+            try {
+                Object first = this.fanOut.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    tellWhatTheFanOutLost();
+                    continue;
+                }
+                batch.add(first);
+                this.fanOut.drainTo(batch, FAN_OUT_BATCH - 1);
+                tellWhatTheFanOutLost();
+                for (Object item : batch) {
+                    if (item instanceof Notification notification) {
+                        fanOut(notification);
+                    }
+                    else {
+                        fanOutConnectionEvent(item);
+                    }
+                    this.fannedOut.incrementAndGet();
+                }
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            catch (RuntimeException ex) {
+                this.fanOutWarning.warn(() -> "The event stream's fan-out failed on an item, and goes on: " + ex, ex);
+            }
+            finally {
+                batch.clear();
             }
         }
     }
 
-    private boolean maySee(StreamClient client, Notification notification) {
+    private void fanOut(Notification notification) {
+        StreamClient.Rendered rendered = null;
+        for (StreamClient client : this.clients) {
+            if (client.filter().matches(notification) && maySee(client, notification)) {
+                if (rendered == null) {
+                    rendered = StreamClient.render(notification);
+                }
+                client.offer(rendered);
+            }
+        }
+    }
+
+    private void tellWhatTheFanOutLost() {
+        if (this.fanOutResync) {
+            this.fanOutResync = false;
+            for (StreamClient client : this.clients) {
+                client.offerListenerReconnected();
+            }
+        }
+        long lost = this.fanOutDropped.getAndSet(0);
+        if (lost > 0) {
+            for (StreamClient client : this.clients) {
+                client.lost(lost);
+            }
+            this.dropped.add(lost * this.clients.size());
+            this.dropWarning.warn(() -> "The event stream's fan-out does not keep up with the notifications: " + lost
+                    + " were dropped for every client, which is told with a gap event", null);
+        }
+    }
+
+    boolean maySee(StreamClient client, Notification notification) {
         if (this.authorization == null) {
             return true;
         }
@@ -169,13 +313,63 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
         }
     }
 
-    @Override
-    public void connectionEvent(Object event) {
+    private void fanOutConnectionEvent(Object event) {
         if (event instanceof BroadcasterConnectedEvent connected && !connected.complete()) {
             for (StreamClient client : this.clients) {
                 client.offerListenerReconnected();
             }
         }
+        else if (event instanceof BroadcasterConnectedEvent connected && connected.reconnect()) {
+            for (StreamClient client : this.clients) {
+                client.offerNotice(SseText.LIVE);
+            }
+        }
+        else if (event instanceof BroadcasterDisconnectedEvent) {
+            for (StreamClient client : this.clients) {
+                client.offerNotice(SseText.RECONNECTING);
+            }
+        }
+    }
+
+    /**
+     * Returns the id a stream starts with, which its browser sends back when it reconnects: with the journal, the
+     * position of a client that has seen everything up to now (the last change handed over, or else the journal's
+     * own), without it one that asks for a resync; {@code null} when the journal cannot be read.
+     */
+    String startingId() {
+        if (this.journal == null) {
+            return SseText.NO_POSITION;
+        }
+        JournalPosition last = this.lastPosition;
+        if (last != null) {
+            return last.toString();
+        }
+        try {
+            return this.journal.positionNow().toString();
+        }
+        catch (Exception ex) {
+            if (ex instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            this.journalWarning.warn(() -> "Could not read the journal's position for a new event stream client, so "
+                    + "if it reconnects before its first event it is told to resync: " + Redaction.message(ex), null);
+            return null;
+        }
+    }
+
+    /**
+     * Returns what {@code client} missed after {@code position} on the channels it streams, or {@code null} when
+     * the journal cannot give all of it (too far back, or more than {@code pg.broadcaster.web.resume-limit}).
+     * @throws Exception if the journal cannot be read
+     */
+    List<Notification> changesAfter(StreamClient client, JournalPosition position) throws Exception {
+        Set<String> channels = client.filter().channels().isEmpty() ? this.settings.channels() : client.filter().channels();
+        return this.journal.changesAfter(position, channels, this.settings.resumeLimit());
+    }
+
+    void journalUnreadable(StreamClient client, Exception ex) {
+        this.journalWarning.warn(() -> "Could not read from the journal what " + client + " missed, so it is told to "
+                + "resync: " + Redaction.message(ex), null);
     }
 
     void droppedFor(StreamClient client) {
@@ -194,6 +388,13 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
             this.admitted.decrementAndGet();
             this.disconnects.get(reason).increment();
         }
+    }
+
+    /**
+     * Returns how many notifications and connection events the fan-out thread has handed to the clients.
+     */
+    long fannedOut() {
+        return this.fannedOut.get();
     }
 
     /**
@@ -235,6 +436,10 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
     @Override
     public void start() {
         this.running = true;
+        Thread thread = new Thread(this::fanOut, "pg-broadcaster-sse-fanout");
+        thread.setDaemon(true);
+        this.fanOutThread = thread;
+        thread.start();
     }
 
     /**
@@ -243,6 +448,10 @@ public final class EventStreamHub implements NotificationSink, SmartLifecycle {
     @Override
     public void stop() {
         this.running = false;
+        Thread fanOutThread = this.fanOutThread;
+        if (fanOutThread != null) {
+            fanOutThread.interrupt();
+        }
         List<StreamClient> ending = new ArrayList<>(this.clients);
         for (StreamClient client : ending) {
             client.end(DisconnectReason.SHUTDOWN);

@@ -17,9 +17,21 @@ import dev.pgbroadcaster.support.InvalidSettingException;
  * @param heartbeat how long a stream may stay idle before a comment line is written to it
  * @param maxClients how many clients may be connected at once
  * @param threads the kind of each client's writer thread
+ * @param resumeLimit the most changes a client that comes back is sent from the journal; with more it resyncs
  */
 public record EventStreamSettings(Set<String> channels, int bufferSize, EventStreamOverflow overflow, Duration heartbeat,
-        int maxClients, LaneThreads threads) {
+        int maxClients, LaneThreads threads, int resumeLimit) {
+
+    /** The most changes sent from the journal to a client that comes back, unless set. */
+    public static final int DEFAULT_RESUME_LIMIT = 10_000;
+
+    /**
+     * Settings with the default resume limit.
+     */
+    public EventStreamSettings(Set<String> channels, int bufferSize, EventStreamOverflow overflow, Duration heartbeat,
+            int maxClients, LaneThreads threads) {
+        this(channels, bufferSize, overflow, heartbeat, maxClients, threads, DEFAULT_RESUME_LIMIT);
+    }
 
     /**
      * Checks the settings.
@@ -38,6 +50,9 @@ public record EventStreamSettings(Set<String> channels, int bufferSize, EventStr
         }
         if (maxClients < 1) {
             throw new InvalidSettingException("pg.broadcaster.web.max-clients", "must be at least 1, but was " + maxClients);
+        }
+        if (resumeLimit < 0) {
+            throw new InvalidSettingException("pg.broadcaster.web.resume-limit", "must be 0 or more, but was " + resumeLimit);
         }
     }
 

@@ -23,6 +23,24 @@ final class SseText {
     /** Told to every client when the listener came back with notifications possibly missed meanwhile. */
     static final String RESYNC_LISTENER_RECONNECTED = event("resync", null, "{\"reason\":\"listener-reconnected\"}");
 
+    /** Told to a client that came back from further than the journal reaches, or with more to catch up on than sent. */
+    static final String RESYNC_NOT_IN_JOURNAL = event("resync", null, "{\"reason\":\"not-in-journal\"}");
+
+    /** Told to a client that came back when the journal could not be read. */
+    static final String RESYNC_JOURNAL_UNREADABLE = event("resync", null, "{\"reason\":\"journal-unreadable\"}");
+
+    /** Told to every client when the listener lost its connection; it reconnects by itself. */
+    static final String RECONNECTING = event("reconnecting", null, "{\"reason\":\"listener-disconnected\"}");
+
+    /** Told to every client when the listener came back and the journal replayed everything it missed. */
+    static final String LIVE = event("live", null, "{\"reason\":\"listener-reconnected\"}");
+
+    /**
+     * The id a stream starts with when there is no journal: a browser that reconnects sends it back as
+     * {@code Last-Event-ID}, and is told to resync.
+     */
+    static final String NO_POSITION = "0";
+
     private SseText() {
     }
 
@@ -38,10 +56,23 @@ final class SseText {
         if (id != null) {
             text.append("id: ").append(oneLine(id)).append('\n');
         }
-        for (String line : LINE_BREAK.split(data, -1)) {
-            text.append("data: ").append(line).append('\n');
+        if (data.indexOf('\n') < 0 && data.indexOf('\r') < 0) {
+            text.append("data: ").append(data).append('\n');
+        }
+        else {
+            for (String line : LINE_BREAK.split(data, -1)) {
+                text.append("data: ").append(line).append('\n');
+            }
         }
         return text.append('\n').toString();
+    }
+
+    /**
+     * Returns a field that sets the id a browser sends back when it reconnects, without an event: the event-stream
+     * format keeps the id of a block that has no data, and dispatches nothing.
+     */
+    static String id(String id) {
+        return "id: " + oneLine(id) + "\n\n";
     }
 
     static String gap(long dropped) {

@@ -2,12 +2,17 @@ package dev.pgbroadcaster.web;
 
 import java.io.IOException;
 import java.security.Principal;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.pgbroadcaster.dispatch.Notification;
+import dev.pgbroadcaster.dispatch.Notification.JournalPosition;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -20,6 +25,9 @@ import org.apache.commons.logging.LogFactory;
 final class StreamClient implements Runnable {
 
     private static final Log logger = LogFactory.getLog(StreamClient.class);
+
+    /** Most queued events written to the client at once. */
+    private static final int WRITE_BATCH = 64;
 
     /** A marker in the buffer: tell the client to reload, the listener having reconnected. */
     private static final Object LISTENER_RECONNECTED = new Object();
@@ -48,9 +56,15 @@ final class StreamClient implements Runnable {
 
     private boolean pendingResync;
 
+    /** Whether {@link #pendingDropped} or {@link #pendingResync} is set; read without the lock by the producer. */
+    private volatile boolean pending;
+
     private final AtomicReference<DisconnectReason> ended = new AtomicReference<>();
 
     private volatile Thread writer;
+
+    /** The position the client came back with, whose backlog the writer sends first, or {@code null}. */
+    private JournalPosition resumeFrom;
 
     StreamClient(int number, Principal principal, ClientFilter filter, EventStreamSettings settings, StreamOutput output,
             EventStreamHub hub) {
@@ -89,10 +103,67 @@ final class StreamClient implements Runnable {
     }
 
     /**
-     * Queues a notification, or drops it as the policy says; never waits.
+     * Has the writer send, before anything queued, what the journal holds after {@code position}, where the client
+     * came back from. Called before the writer starts.
      */
-    void offer(Notification notification) {
+    void resumeFrom(JournalPosition position) {
+        this.resumeFrom = position;
+    }
+
+    /**
+     * Queues a notice (the listener's connection lost or back) if there is room; when there is not, the gap or
+     * resync that follows tells the client more.
+     */
+    void offerNotice(String notice) {
+        this.pendingLock.lock();
+        try {
+            if (this.ended.get() == null && queuePending()) {
+                this.buffer.offer(notice);
+            }
+        }
+        finally {
+            this.pendingLock.unlock();
+        }
+    }
+
+    /**
+     * Queues a notification, rendered, or drops it as the policy says; never waits. Called by the hub's fan-out
+     * thread, the buffer's only producer once the writer runs: while nothing is pending, it needs no lock of its own.
+     */
+    void offer(Rendered notification) {
+        if (!this.pending && this.buffer.offer(notification)) {
+            return;
+        }
         offerItem(notification);
+    }
+
+    /**
+     * Tells the client, with a gap, that {@code count} notifications were lost before they reached it.
+     */
+    void lost(long count) {
+        this.pendingLock.lock();
+        try {
+            if (this.ended.get() == null && this.overflow == EventStreamOverflow.GAP) {
+                this.pendingDropped += count;
+                this.pending = true;
+                queuePending();
+            }
+        }
+        finally {
+            this.pendingLock.unlock();
+        }
+        if (this.overflow == EventStreamOverflow.DISCONNECT) {
+            end(DisconnectReason.SLOW);
+        }
+    }
+
+    /**
+     * Returns the event of a notification, as every client that gets it is sent it.
+     */
+    static Rendered render(Notification notification) {
+        JournalPosition position = notification.position();
+        return new Rendered(notification, SseText.event(notification.channel(),
+                (position != null) ? position.toString() : null, notification.raw().payload()));
     }
 
     /**
@@ -118,6 +189,7 @@ final class StreamClient implements Runnable {
                 else {
                     this.pendingDropped++;
                 }
+                this.pending = true;
             }
         }
         finally {
@@ -145,6 +217,7 @@ final class StreamClient implements Runnable {
             }
             this.pendingDropped = 0;
         }
+        this.pending = false;
         return true;
     }
 
@@ -182,7 +255,18 @@ final class StreamClient implements Runnable {
     @Override
     public void run() {
         try {
-            this.output.write(SseText.OPENED);
+            Set<Long> resumed = Set.of();
+            if (this.resumeFrom == null) {
+                this.output.write(SseText.OPENED + startingId());
+            }
+            else {
+                this.output.write(SseText.OPENED);
+                if (this.ended.get() == null) {
+                    resumed = resume();
+                }
+            }
+            List<Object> batch = new ArrayList<>(WRITE_BATCH);
+            StringBuilder text = new StringBuilder();
             while (this.ended.get() == null) {
                 Object item = this.buffer.poll(this.heartbeatNanos, TimeUnit.NANOSECONDS);
                 if (this.ended.get() != null) {
@@ -194,7 +278,22 @@ final class StreamClient implements Runnable {
                     }
                     continue;
                 }
-                this.output.write(text(item));
+                // What has queued up meanwhile goes out in one write.
+                batch.add(item);
+                this.buffer.drainTo(batch, WRITE_BATCH - 1);
+                for (Object queued : batch) {
+                    if (!resumed.isEmpty() && queued instanceof Rendered rendered && rendered.id() >= 0
+                            && resumed.contains(rendered.id())) {
+                        // Queued live while its row was read for the backlog, and sent from there.
+                        continue;
+                    }
+                    text.append(text(queued));
+                }
+                batch.clear();
+                if (!text.isEmpty()) {
+                    this.output.write(text.toString());
+                    text.setLength(0);
+                }
                 if (this.buffer.isEmpty()) {
                     queuePendingIntoEmptyBuffer();
                 }
@@ -217,10 +316,51 @@ final class StreamClient implements Runnable {
         }
     }
 
+    // Gives the stream an id before any event, so that a browser that reconnects sends one back.
+    private String startingId() {
+        String id = this.hub.startingId();
+        return (id != null) ? SseText.id(id) : "";
+    }
+
+    /**
+     * Sends what the journal holds after the position the client came back with, as the filter and the
+     * authorization let through, and returns the ids of the rows read, whose live copies are not sent again. When
+     * the journal cannot give all of it, tells the client to resync instead.
+     */
+    private Set<Long> resume() throws IOException {
+        List<Notification> backlog;
+        try {
+            backlog = this.hub.changesAfter(this, this.resumeFrom);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return Set.of();
+        }
+        catch (Exception ex) {
+            this.hub.journalUnreadable(this, ex);
+            this.output.write(SseText.RESYNC_JOURNAL_UNREADABLE + startingId());
+            return Set.of();
+        }
+        if (backlog == null) {
+            this.output.write(SseText.RESYNC_NOT_IN_JOURNAL + startingId());
+            return Set.of();
+        }
+        Set<Long> ids = new HashSet<>(backlog.size() * 2);
+        for (Notification notification : backlog) {
+            ids.add(notification.position().id());
+            if (this.filter.matches(notification) && this.hub.maySee(this, notification)) {
+                this.output.write(text(notification));
+            }
+        }
+        return ids;
+    }
+
     private static String text(Object item) {
+        if (item instanceof Rendered rendered) {
+            return rendered.text();
+        }
         if (item instanceof Notification notification) {
-            // No id until the journal can resume from one: the place for it is here.
-            return SseText.event(notification.channel(), null, notification.raw().payload());
+            return render(notification).text();
         }
         if (item == LISTENER_RECONNECTED) {
             return SseText.RESYNC_LISTENER_RECONNECTED;
@@ -231,6 +371,22 @@ final class StreamClient implements Runnable {
     @Override
     public String toString() {
         return "event stream client " + this.number;
+    }
+
+    /**
+     * A notification and its event's text, rendered once for every client that gets it.
+     *
+     * @param notification the notification
+     * @param text its event
+     */
+    record Rendered(Notification notification, String text) {
+
+        /** Returns its journal row's id, or -1 when it did not come from the journal. */
+        long id() {
+            JournalPosition position = this.notification.position();
+            return (position != null) ? position.id() : -1;
+        }
+
     }
 
 }

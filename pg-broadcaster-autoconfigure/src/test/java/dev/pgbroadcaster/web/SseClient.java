@@ -39,6 +39,11 @@ final class SseClient implements AutoCloseable {
 
     private volatile boolean ended;
 
+    /** The last event id, as a browser keeps it to send back as {@code Last-Event-ID}. */
+    private volatile String lastEventId;
+
+    private final Map<SseEvent, String> ids = new java.util.concurrent.ConcurrentHashMap<>();
+
     private SseClient(HttpResponse<Stream<String>> response) {
         this.response = response;
         this.reader = new Thread(this::read, "sse-test-client");
@@ -125,6 +130,20 @@ final class SseClient implements AutoCloseable {
     }
 
     /**
+     * Returns the id a browser would send back as {@code Last-Event-ID} now, or {@code null}.
+     */
+    String lastEventId() {
+        return this.lastEventId;
+    }
+
+    /**
+     * Returns the last event id when {@code event} arrived, or {@code null}.
+     */
+    String idOf(SseEvent event) {
+        return this.ids.get(event);
+    }
+
+    /**
      * Returns the next comment line (without its colon), waiting at most {@link Inbox#DEADLINE}.
      */
     String nextComment() {
@@ -142,6 +161,7 @@ final class SseClient implements AutoCloseable {
     private void read() {
         boolean stream = status() == 200;
         String name = null;
+        String id = null;
         List<String> data = new ArrayList<>();
         try {
             for (String line : (Iterable<String>) this.response.body()::iterator) {
@@ -150,9 +170,18 @@ final class SseClient implements AutoCloseable {
                     this.comments.add(line);
                 }
                 else if (line.isEmpty()) {
-                    if (!data.isEmpty()) {
-                        this.events.add(new SseEvent((name != null) ? name : "message", String.join("\n", data)));
+                    // As a browser does: the id is kept at a blank line, even one that ends no event.
+                    if (id != null) {
+                        this.lastEventId = id;
                     }
+                    if (!data.isEmpty()) {
+                        SseEvent event = new SseEvent((name != null) ? name : "message", String.join("\n", data));
+                        if (this.lastEventId != null) {
+                            this.ids.put(event, this.lastEventId);
+                        }
+                        this.events.add(event);
+                    }
+                    id = null;
                     name = null;
                     data.clear();
                 }
@@ -164,6 +193,9 @@ final class SseClient implements AutoCloseable {
                 }
                 else if (line.startsWith("data:")) {
                     data.add(value(line, "data:"));
+                }
+                else if (line.startsWith("id:")) {
+                    id = value(line, "id:");
                 }
             }
             this.ended = true;

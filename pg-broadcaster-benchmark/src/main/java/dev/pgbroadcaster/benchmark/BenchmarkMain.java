@@ -83,6 +83,8 @@ public final class BenchmarkMain {
 
     private final AtomicInteger channels = new AtomicInteger();
 
+    private SseWorkload sse;
+
     private BenchmarkMain(boolean quick, Database database) {
         this.quick = quick;
         this.database = database;
@@ -111,6 +113,12 @@ public final class BenchmarkMain {
     }
 
     private void run() throws Exception {
+        // The event stream is the starter's; its own servers, clients and contender are in SseWorkload. First, so that
+        // nothing a contender before it left running in this JVM, where its clients are, takes their CPU.
+        if (selected("bench.workloads", "sse") && selected("bench.contenders", STARTER)) {
+            this.sse = new SseWorkload(this.database, this.quick);
+            this.sse.run();
+        }
         int seconds = this.quick ? 2 : 10;
         for (int rate : selected("bench.workloads", "steady") ? new int[] { 1_000, 5_000 } : new int[0]) {
             for (Contender contender : this.contenders) {
@@ -415,17 +423,22 @@ public final class BenchmarkMain {
 
     String markdown() throws Exception {
         StringBuilder out = new StringBuilder();
-        out.append("| workload | ");
-        this.contenders.forEach((contender) -> out.append(contender.name()).append(" | "));
-        out.append("\n|---|");
-        this.contenders.forEach((contender) -> out.append("---|"));
-        out.append('\n');
-        this.table.forEach((row, cells) -> {
-            out.append("| ").append(row).append(" | ");
-            this.contenders.forEach((contender) -> out.append(cells.getOrDefault(contender.name(), "")).append(" | "));
+        if (!this.table.isEmpty()) {
+            out.append("| workload | ");
+            this.contenders.forEach((contender) -> out.append(contender.name()).append(" | "));
+            out.append("\n|---|");
+            this.contenders.forEach((contender) -> out.append("---|"));
             out.append('\n');
-        });
-        out.append('\n').append(targets()).append('\n');
+            this.table.forEach((row, cells) -> {
+                out.append("| ").append(row).append(" | ");
+                this.contenders.forEach((contender) -> out.append(cells.getOrDefault(contender.name(), "")).append(" | "));
+                out.append('\n');
+            });
+            out.append('\n').append(targets()).append('\n');
+        }
+        if (this.sse != null) {
+            out.append(this.sse.markdown()).append('\n');
+        }
         out.append(String.format(Locale.ROOT, "Run on %s: %d cores, %s, Java %s (%s), PostgreSQL %s (%s), %s%s.%n",
                 LocalDate.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " "
                         + System.getProperty("os.version"),

@@ -3,18 +3,16 @@ package dev.pgbroadcaster.sample;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
-import dev.pgbroadcaster.PgNotifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Changes the {@code orders} table every {@code sample.writer.interval}, so that there are events to see, and now
- * and then ships an order, announcing it to every instance with an {@link OrderShipped} event.
+ * and then ships an order through {@link Orders}, announcing it to every instance with an {@link OrderShipped} event.
  */
 @Component
 class OrderWriter {
@@ -25,9 +23,7 @@ class OrderWriter {
 
     private final JdbcTemplate jdbc;
 
-    private final TransactionTemplate transaction;
-
-    private final PgNotifier notifier;
+    private final Orders orders;
 
     // More inserts than deletes, so there are rows to update, ship and delete; a TRUNCATE clears them now and then.
     private final List<Runnable> cycle = List.of(this::insert, this::insert, this::update, this::ship, this::delete,
@@ -36,10 +32,9 @@ class OrderWriter {
     // A fixed-delay task never overlaps itself, so this needs no synchronization.
     private int step;
 
-    OrderWriter(JdbcTemplate jdbc, TransactionTemplate transaction, PgNotifier notifier) {
+    OrderWriter(JdbcTemplate jdbc, Orders orders) {
         this.jdbc = jdbc;
-        this.transaction = transaction;
-        this.notifier = notifier;
+        this.orders = orders;
     }
 
     @Scheduled(fixedDelayString = "${sample.writer.interval}")
@@ -50,8 +45,7 @@ class OrderWriter {
     private void insert() {
         String item = ITEMS.get(ThreadLocalRandom.current().nextInt(ITEMS.size()));
         int quantity = ThreadLocalRandom.current().nextInt(1, 5);
-        Long id = this.jdbc.queryForObject("INSERT INTO orders (item, quantity) VALUES (?, ?) RETURNING id",
-                Long.class, item, quantity);
+        long id = this.orders.insert(item, quantity);
         logger.info("Writer: INSERT order {} ({} x {})", id, quantity, item);
     }
 
@@ -62,19 +56,15 @@ class OrderWriter {
         logger.info("Writer: UPDATE orders {}", ids.isEmpty() ? "(no rows, the trigger fires anyway)" : ids);
     }
 
-    // The UPDATE and the OrderShipped event commit together: every instance hears of it, or none does.
     private void ship() {
-        this.transaction.executeWithoutResult((status) -> {
-            List<Long> ids = this.jdbc.queryForList("UPDATE orders SET shipped = true WHERE id = "
-                    + "(SELECT min(id) FROM orders WHERE NOT shipped) RETURNING id", Long.class);
-            if (ids.isEmpty()) {
-                logger.info("Writer: nothing to ship");
-                return;
-            }
-            String tracking = "TRK-" + ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
-            this.notifier.send("order-events", new OrderShipped(ids.get(0), tracking));
-            logger.info("Writer: shipped order {} ({}), OrderShipped sent with the transaction", ids.get(0), tracking);
-        });
+        List<Long> waiting = this.jdbc.queryForList("SELECT min(id) FROM orders WHERE NOT shipped", Long.class);
+        Long id = waiting.isEmpty() ? null : waiting.get(0);
+        OrderShipped shipped = (id != null) ? this.orders.ship(id) : null;
+        if (shipped == null) {
+            logger.info("Writer: nothing to ship");
+            return;
+        }
+        logger.info("Writer: shipped order {} ({}), OrderShipped sent with the transaction", id, shipped.trackingCode());
     }
 
     private void delete() {
