@@ -2,7 +2,8 @@
  * pg-broadcaster's API: what an application imports. The events it receives ({@link dev.pgbroadcaster.ChangeNotification},
  * {@link dev.pgbroadcaster.RawNotification}, {@link dev.pgbroadcaster.BroadcasterConnectedEvent},
  * {@link dev.pgbroadcaster.BroadcasterDisconnectedEvent}), the beans it uses ({@link dev.pgbroadcaster.Broadcaster} and
- * its {@link dev.pgbroadcaster.Subscription}s, {@link dev.pgbroadcaster.PgNotifier},
+ * its {@link dev.pgbroadcaster.Subscription}s, with Reactor {@link dev.pgbroadcaster.ReactiveBroadcaster},
+ * {@link dev.pgbroadcaster.PgNotifier},
  * {@link dev.pgbroadcaster.BroadcasterStatistics}), the {@link dev.pgbroadcaster.OverflowPolicy} it sets, and the SPI it
  * may implement: {@link dev.pgbroadcaster.ListenerConnectionFactory}, {@link dev.pgbroadcaster.PayloadReader},
  * {@link dev.pgbroadcaster.PayloadWriter}, {@link dev.pgbroadcaster.BroadcasterObserver} and

@@ -548,13 +548,13 @@ public class PgBroadcasterProperties {
     }
 
     /**
-     * The server-sent events endpoint, for browsers (Spring MVC).
+     * The server-sent events endpoint, for browsers (Spring MVC or WebFlux).
      */
     public static class Web {
 
         /**
-         * Whether to serve notifications as server-sent events at 'path', in a Spring MVC application. Needs
-         * 'channels'.
+         * Whether to serve notifications as server-sent events at 'path', in a Spring MVC or a WebFlux application.
+         * Needs 'channels'.
          */
         private boolean enabled = false;
 
@@ -727,14 +727,15 @@ public class PgBroadcasterProperties {
         private int queueCapacity = 10_000;
 
         /**
-         * What to do with a notification when the dispatch queue, or a subscriber's queue, is full: 'block'
-         * loses nothing and holds up the listener; 'drop-newest' and 'drop-oldest' drop one notification,
-         * count it and log it.
+         * What to do with a notification when the dispatch queue, a subscriber's queue or a reactive subscriber's
+         * buffer is full: 'block' loses nothing and holds up the listener; 'drop-newest' and 'drop-oldest' drop
+         * one notification, count it and log it.
          */
         private OverflowPolicy overflowPolicy = OverflowPolicy.BLOCK;
 
         /**
-         * Number of notifications that may wait for each programmatic subscriber.
+         * Number of notifications that may wait for each programmatic subscriber, and in each reactive
+         * subscriber's buffer.
          */
         private int subscriberQueueCapacity = 1_000;
 

@@ -1,12 +1,9 @@
 package dev.pgbroadcaster.autoconfigure;
 
-import dev.pgbroadcaster.EventStreamAuthorization;
-import dev.pgbroadcaster.actuate.EventStreamMetrics;
 import dev.pgbroadcaster.core.PgBroadcaster;
 import dev.pgbroadcaster.web.EventStreamController;
 import dev.pgbroadcaster.web.EventStreamHub;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -14,8 +11,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.core.env.Environment;
+import org.springframework.context.annotation.Import;
 
 /**
  * Server-sent events for browsers, in a Spring MVC application, with {@code pg.broadcaster.web.enabled=true}: the
@@ -26,34 +22,13 @@ import org.springframework.core.env.Environment;
 @ConditionalOnClass(name = { "org.springframework.web.servlet.DispatcherServlet", "jakarta.servlet.http.HttpServletRequest" })
 @ConditionalOnProperty(prefix = "pg.broadcaster.web", name = "enabled", havingValue = "true")
 @ConditionalOnBean(PgBroadcaster.class)
+@Import(EventStreamHubConfiguration.class)
 public class PgBroadcasterWebMvcAutoConfiguration {
-
-    // Built on the broadcaster, so that it starts after it and stops (ending every stream) before it.
-    @Bean
-    @ConditionalOnMissingBean
-    EventStreamHub pgBroadcasterEventStreamHub(PgBroadcasterProperties properties, PgBroadcaster broadcaster,
-            ObjectProvider<EventStreamAuthorization> authorization, Environment environment) {
-        return new EventStreamHub(BroadcasterSettingsMapping.web(properties, broadcaster.channels(),
-                BroadcasterSettingsMapping.threads(environment)), authorization.getIfUnique(),
-                BroadcasterSettingsMapping.eventStreamJournal(broadcaster));
-    }
 
     @Bean
     @ConditionalOnMissingBean
     EventStreamController pgBroadcasterEventStreamController(EventStreamHub hub) {
         return new EventStreamController(hub);
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
-    static class MetricsConfiguration {
-
-        @Bean
-        @ConditionalOnMissingBean
-        EventStreamMetrics pgBroadcasterEventStreamMetrics(EventStreamHub hub) {
-            return new EventStreamMetrics(hub);
-        }
-
     }
 
 }

@@ -218,6 +218,14 @@ public final class PgBroadcaster implements Broadcaster, SmartLifecycle, Applica
     }
 
     /**
+     * Returns who hears what happens to each notification: the statistics, then every observer (metrics, the
+     * application's own), for a sink that drops notifications to count them as the subscribers' drops are.
+     */
+    public BroadcasterObserver observer() {
+        return this.observer;
+    }
+
+    /**
      * Returns how many notifications wait for a dispatch thread.
      */
     public int dispatchQueueSize() {

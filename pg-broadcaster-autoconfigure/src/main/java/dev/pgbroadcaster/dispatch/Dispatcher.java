@@ -189,6 +189,11 @@ public final class Dispatcher {
             return thread.getName() + " is between listeners (" + StackExcerpt.of(thread) + ")";
         }
         Object recipient = handing.recipient;
+        if (recipient instanceof Sinks) {
+            // Only the reactive stream's buffers ever wait, with block, for a subscriber to request more.
+            return thread.getName() + " waits with " + handing.event() + " for room in a reactive subscriber's buffer, "
+                    + "which it has not requested enough to empty (" + StackExcerpt.of(thread) + ")";
+        }
         if (recipient instanceof Subscription) {
             return thread.getName() + " waits with " + handing.event() + " for room in the queue of "
                     + this.subscriptions.describe(recipient);
@@ -328,6 +333,7 @@ public final class Dispatcher {
                 Dispatcher.this.subscriptions.deliver(current.channel(), change, this);
             }
             if (!Dispatcher.this.sinks.isEmpty()) {
+                handingTo(Dispatcher.this.sinks);
                 Dispatcher.this.sinks.delivered(current);
             }
         }

@@ -168,7 +168,14 @@ class EventStreamBackPressureTests {
                 "pg.broadcaster.web.channels=" + this.channel, "pg.broadcaster.web.buffer-size=16",
                 "pg.broadcaster.web.heartbeat=200ms"));
         all.addAll(Arrays.asList(properties));
-        return EventStreamApplication.start(EventStreamApplication.Open.class, all.toArray(new String[0]));
+        return application(all.toArray(new String[0]));
+    }
+
+    /**
+     * Starts the application the tests run against: Spring MVC on Tomcat here, WebFlux on Netty in a subclass.
+     */
+    ConfigurableApplicationContext application(String... properties) {
+        return EventStreamApplication.start(EventStreamApplication.Open.class, properties);
     }
 
     private void sendAndAwait(Connection sender, SseClient fast, int number, Latencies latencies) throws SQLException {
