@@ -30,8 +30,11 @@ final class StreamClient implements Runnable {
     /** Most queued events written to the client at once. */
     private static final int WRITE_BATCH = 64;
 
-    /** How long the writer waits, once woken, for more events to write with the first. */
+    /** How long the writer waits, once woken, for more events to write with the first, per 100 clients. */
     private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+    /** The longest a writer waits so. */
+    private static final long MAX_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** A marker in the buffer: tell the client to reload, the listener having reconnected. */
     private static final Object LISTENER_RECONNECTED = new Object();
@@ -283,9 +286,10 @@ final class StreamClient implements Runnable {
                     continue;
                 }
                 // What has queued up meanwhile goes out in one write; a moment's wait lets more queue up, which spares
-                // a wake-up and a write per event when they come often (a browser does not see 5 ms).
+                // a wake-up and a write per event when they come often: 5 ms per 100 clients, so that the writers
+                // together wake about as often however many they are (a page does not see the difference).
                 if (this.buffer.size() < WRITE_BATCH - 1) {
-                    LockSupport.parkNanos(LINGER_NANOS);
+                    LockSupport.parkNanos(linger(this.hub.clients()));
                 }
                 batch.add(item);
                 this.buffer.drainTo(batch, WRITE_BATCH - 1);
@@ -322,6 +326,10 @@ final class StreamClient implements Runnable {
             Thread.interrupted();
             this.output.close();
         }
+    }
+
+    static long linger(int clients) {
+        return Math.min(MAX_LINGER_NANOS, LINGER_NANOS * Math.max(1, clients / 100));
     }
 
     // Gives the stream an id before any event, so that a browser that reconnects sends one back.
