@@ -362,11 +362,21 @@ final class StreamClient implements Runnable {
             return Set.of();
         }
         Set<Long> ids = new HashSet<>(backlog.size() * 2);
+        StringBuilder text = new StringBuilder();
+        int events = 0;
         for (Notification notification : backlog) {
             ids.add(notification.position().id());
             if (this.filter.matches(notification) && this.hub.maySee(this, notification)) {
-                this.output.write(text(notification));
+                text.append(render(notification).text());
+                // In writes of up to a batch, as the live events go.
+                if (++events % WRITE_BATCH == 0) {
+                    this.output.write(text.toString());
+                    text.setLength(0);
+                }
             }
+        }
+        if (!text.isEmpty()) {
+            this.output.write(text.toString());
         }
         return ids;
     }
@@ -374,9 +384,6 @@ final class StreamClient implements Runnable {
     private static String text(Object item) {
         if (item instanceof Rendered rendered) {
             return rendered.text();
-        }
-        if (item instanceof Notification notification) {
-            return render(notification).text();
         }
         if (item == LISTENER_RECONNECTED) {
             return SseText.RESYNC_LISTENER_RECONNECTED;
